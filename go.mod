@@ -1,0 +1,15 @@
+module github.com/hubssh/hubssh
+
+go 1.26.8
+
+require (
+	github.com/coder/websocket v1.8.15
+	github.com/creack/pty v1.1.24
+	github.com/pkg/sftp v1.13.12
+	golang.org/x/crypto v0.59.0
+)
+
+require (
+	github.com/kr/fs v0.1.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

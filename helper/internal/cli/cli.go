@@ -1,0 +1,105 @@
+// Package cli is hubssh's command line: parsing, wiring and the one-line
+// messages a person reads. The work itself lives in domain packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hubssh/hubssh/internal/version"
+)
+
+// Exit codes are part of the interface: scripts and the editor extension
+// branch on them. Documented in docs/cli.md.
+const (
+	ExitOK      = 0
+	ExitError   = 1 // anything not below
+	ExitUsage   = 2 // bad flags or arguments
+	ExitAuth    = 3 // no token, token rejected, or no access
+	ExitServer  = 4 // the user's server is not running or has no hubsshd
+	ExitNetwork = 5 // the hub cannot be reached or the tunnel broke
+)
+
+// Stdio are the three standard streams. In proxy mode Out carries SSH bytes
+// only; every message goes to Err.
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Env reads an environment variable; os.Getenv in main, a map in tests.
+type Env func(string) string
+
+// TokenEnv holds the hub token for proxy mode. Never put a token on a
+// command line: it would show in ps and in the ssh config.
+const TokenEnv = "HUBSSH_TOKEN"
+
+// exitError is an error with the exit code it maps to. Its message is one
+// line that says what went wrong and what to do.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func fail(code int, format string, args ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+const usage = `usage: hubssh <command> [flags]
+
+commands:
+  proxy     carry an ssh connection to a JupyterHub server (use as ProxyCommand)
+  version   print the version
+
+Run "hubssh <command> -h" for a command's flags.`
+
+// Main runs hubssh with args (without the program name) and returns the exit
+// code.
+func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stdio.Err, usage)
+		return ExitUsage
+	}
+	var err error
+	switch args[0] {
+	case "proxy":
+		err = runProxy(ctx, args[1:], stdio, env)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdio.Out, "hubssh", version.Version)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdio.Out, usage)
+	default:
+		err = fail(ExitUsage, "unknown command %q; run \"hubssh help\" for the list", args[0])
+	}
+	return report(err, stdio.Err)
+}
+
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitUsage
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		fmt.Fprintln(stderr, "hubssh:", oneLine(ee.msg))
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "hubssh:", oneLine(err.Error()))
+	return ExitError
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("hubssh "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

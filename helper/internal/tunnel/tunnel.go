@@ -1,0 +1,156 @@
+// Package tunnel carries an SSH byte stream over a websocket to hubsshd
+// behind jupyter-server-proxy: one binary message per write, both ways.
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// HandshakeError is a websocket upgrade the server did not accept. Status 0
+// means no HTTP reply came at all (DNS, TCP, TLS failure).
+type HandshakeError struct {
+	Status   int
+	Location string // where a redirect pointed, for diagnosis
+	Err      error
+}
+
+func (e *HandshakeError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("websocket handshake: %v", e.Err)
+	}
+	return fmt.Sprintf("websocket handshake: HTTP %d instead of 101", e.Status)
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// Dial opens the websocket at wsURL, presenting token the way JupyterHub's
+// single-user server expects it. Redirects are not followed: a stopped
+// server, a missing proxy entry or a login page all answer with one, and the
+// caller explains each better than a followed chain would.
+func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*websocket.Conn, error) {
+	hc := &http.Client{}
+	if base != nil {
+		*hc = *base
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "token "+token)
+	}
+	c, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
+		HTTPClient: hc,
+		HTTPHeader: h,
+		// SSH bytes are encrypted, so compression only costs CPU.
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		he := &HandshakeError{Err: err}
+		if resp != nil {
+			he.Status = resp.StatusCode
+			he.Location = resp.Header.Get("Location")
+			if resp.Body != nil {
+				resp.Body.Close()
+			}
+		}
+		return nil, he
+	}
+	return c, nil
+}
+
+// Options tune Pipe. Zero values mean the defaults.
+type Options struct {
+	// PingInterval is how often the websocket is pinged. Ingress and load
+	// balancers drop websockets idle for 60 s (nginx) to 10 min (z2jh
+	// traefik); a ping every 20 s keeps them open and detects a dead hub.
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take before the tunnel is
+	// declared dead.
+	PingTimeout time.Duration
+	// BufferSize is the largest websocket message sent. jupyter-server-proxy
+	// (tornado) drops connections sending messages over 10 MiB.
+	BufferSize int
+}
+
+func (o *Options) withDefaults() Options {
+	out := *o
+	if out.PingInterval == 0 {
+		out.PingInterval = 20 * time.Second
+	}
+	if out.PingTimeout == 0 {
+		out.PingTimeout = 15 * time.Second
+	}
+	if out.BufferSize == 0 {
+		out.BufferSize = 256 << 10
+	}
+	return out
+}
+
+// ErrPingTimeout means the hub stopped answering websocket pings.
+var ErrPingTimeout = errors.New("the hub stopped answering websocket pings")
+
+// Pipe moves bytes between in/out and c until one side ends, then closes c.
+// It returns nil when either side ended cleanly: in reached EOF (the ssh
+// client is done) or the server closed the websocket normally.
+func Pipe(ctx context.Context, c *websocket.Conn, in io.Reader, out io.Writer, opts Options) error {
+	o := opts.withDefaults()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
+
+	errc := make(chan error, 3)
+	go func() {
+		_, err := io.CopyBuffer(nc, in, make([]byte, o.BufferSize))
+		if err != nil {
+			err = fmt.Errorf("send to hub: %w", err)
+		}
+		errc <- err
+	}()
+	go func() {
+		_, err := io.CopyBuffer(out, nc, make([]byte, o.BufferSize))
+		if err != nil {
+			err = fmt.Errorf("receive from hub: %w", err)
+		}
+		errc <- err
+	}()
+	go func() { errc <- pingLoop(ctx, c, o) }()
+
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	if errors.Is(err, ErrPingTimeout) {
+		c.CloseNow()
+		return err
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	return err
+}
+
+func pingLoop(ctx context.Context, c *websocket.Conn, o Options) error {
+	t := time.NewTicker(o.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, o.PingTimeout)
+		err := c.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("%w (no pong within %s)", ErrPingTimeout, o.PingTimeout)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package devhub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/coder/websocket"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+// The harness owns the machine the servers run on, so it deploys keys and
+// reads host keys straight from the user's home. hubssh itself does neither
+// this way: it goes through hubsshd's authenticated control path.
+
+// NewKey writes a fresh ed25519 key pair to dir/id_ed25519{,.pub} and
+// returns the private key path and the public key line.
+func NewKey(dir string) (path string, pub []byte, err error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", nil, err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "devhub")
+	if err != nil {
+		return "", nil, err
+	}
+	sshPub, err := ssh.NewPublicKey(priv.Public())
+	if err != nil {
+		return "", nil, err
+	}
+	path = filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		return "", nil, fmt.Errorf("write key: %w", err)
+	}
+	pub = ssh.MarshalAuthorizedKey(sshPub)
+	if err := os.WriteFile(path+".pub", pub, 0o644); err != nil {
+		return "", nil, fmt.Errorf("write key: %w", err)
+	}
+	return path, pub, nil
+}
+
+// AuthorizeKey appends an authorized_keys line to user's ~/.ssh.
+func (h *Hub) AuthorizeKey(user string, pub []byte) error {
+	dir := filepath.Join(h.Home(user), ".ssh")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("authorize key: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "authorized_keys"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("authorize key: %w", err)
+	}
+	if _, err := f.Write(pub); err != nil {
+		f.Close()
+		return fmt.Errorf("authorize key: %w", err)
+	}
+	return f.Close()
+}
+
+// HostKey makes sure hubsshd runs in the server and returns its public host
+// key line. jupyter-server-proxy answers 101 first and starts hubsshd after,
+// so the proof that it runs is its SSH banner, not the upgrade.
+func (h *Hub) HostKey(ctx context.Context, user, server string) (string, error) {
+	wsURL := hubapi.WebsocketURL(h.URL, user, server)
+	hdr := http.Header{"Authorization": {"token " + h.tokens[user]}}
+	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: hdr})
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", wsURL, err)
+	}
+	defer c.CloseNow()
+	_, banner, err := c.Read(ctx)
+	if err != nil {
+		return "", fmt.Errorf("wait for hubsshd's banner: %w", err)
+	}
+	if !strings.HasPrefix(string(banner), "SSH-2.0-") {
+		return "", fmt.Errorf("hubsshd sent %q, not an SSH banner", banner)
+	}
+	pubPath := filepath.Join(h.Home(user), ".local", "state", "hubsshd", "ssh_host_ed25519_key.pub")
+	b, err := os.ReadFile(pubPath)
+	if err != nil {
+		return "", fmt.Errorf("read host key: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// SSHConfig is a throwaway ssh config entry for one server, with every
+// option DESIGN.md asks of a managed entry.
+type SSHConfig struct {
+	Alias        string
+	Hubssh       string // the hubssh binary
+	User, Server string
+	Identity     string // private key file
+	KnownHosts   string // file with the pinned host key
+}
+
+// Render returns the config text for Host Alias.
+func (c SSHConfig) Render(hub string) string {
+	proxy := fmt.Sprintf("%q proxy --hub %s --user %s", c.Hubssh, hub, c.User)
+	if c.Server != "" {
+		proxy += " --server " + c.Server
+	}
+	return strings.Join([]string{
+		"Host " + c.Alias,
+		"  ProxyCommand " + proxy,
+		fmt.Sprintf("  IdentityFile %q", c.Identity),
+		"  IdentitiesOnly yes",
+		fmt.Sprintf("  UserKnownHostsFile %q", c.KnownHosts),
+		"  StrictHostKeyChecking yes",
+		"  ServerAliveInterval 15",
+		"  ConnectTimeout 0",
+		"  LogLevel ERROR",
+		"",
+	}, "\n")
+}
+
+// WriteClientFiles pins hostKey for alias in knownHosts and writes the
+// config to path.
+func WriteClientFiles(path, hub string, c SSHConfig, hostKey string) error {
+	if err := os.WriteFile(c.KnownHosts, []byte(c.Alias+" "+hostKey+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write known_hosts: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(c.Render(hub)), 0o600); err != nil {
+		return fmt.Errorf("write ssh config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package devhub
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// hubConfig renders jupyterhub_config.py. Values go through JSON, whose
+// strings, numbers and lists Python reads the same way.
+func hubConfig(p configParams) string {
+	q := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // only plain strings, ints and lists reach here
+		}
+		return string(b)
+	}
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("# Written by hubssh's devhub for a throwaway local hub. Do not edit.")
+	w("c = get_config()  # noqa")
+	w("c.JupyterHub.bind_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.publicPort)))
+	w("c.JupyterHub.hub_bind_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.hubPort)))
+	w("c.ConfigurableHTTPProxy.api_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.proxyAPIPort)))
+	w("c.ConfigurableHTTPProxy.command = %s", q([]string{p.chp}))
+	w("c.ConfigurableHTTPProxy.pid_file = %s", q(p.dir+"/proxy.pid"))
+	w("c.JupyterHub.db_url = %s", q("sqlite:///"+p.dir+"/jupyterhub.sqlite"))
+	w("c.JupyterHub.cookie_secret_file = %s", q(p.dir+"/cookie_secret"))
+	w("c.JupyterHub.pid_file = %s", q(p.dir+"/jupyterhub.pid"))
+	w(`c.JupyterHub.authenticator_class = "dummy"`)
+	w("c.Authenticator.allow_all = True")
+	w(`c.JupyterHub.spawner_class = "simple"`)
+	w("c.SimpleLocalProcessSpawner.home_dir_template = %s", q(p.dir+"/home/{username}"))
+	w("c.Spawner.cmd = %s", q([]string{p.venv + "/bin/jupyterhub-singleuser"}))
+	// The machines run as root; a real deployment never needs this.
+	w(`c.Spawner.args = ["--allow-root"]`)
+	w("c.Spawner.environment = %s", q(map[string]string{
+		"JUPYTER_CONFIG_DIR": p.dir + "/jupyter-config",
+		"SHELL":              "/bin/bash",
+		markerEnv:            p.dir,
+	}))
+	w("c.Spawner.start_timeout = 60")
+	w("c.Spawner.http_timeout = 30")
+	w("c.JupyterHub.allow_named_servers = True")
+	w("c.JupyterHub.last_activity_interval = 10")
+	// POST …/server returns 202 at once, so spawn progress is observable.
+	w(`c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}`)
+	w(`c.JupyterHub.services = [{"name": "devhub-admin", "api_token": %s}]`, q(p.adminToken))
+	w(`c.JupyterHub.load_roles = [{"name": "devhub-admin", "services": ["devhub-admin"],`)
+	w(`    "scopes": ["admin:users", "admin:servers", "tokens", "admin:auth_state", "read:roles", "access:servers"]}]`)
+	if p.extra != "" {
+		w("# extra configuration from the caller")
+		b.WriteString(p.extra)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+type configParams struct {
+	dir, venv, chp                    string
+	publicPort, hubPort, proxyAPIPort int
+	adminToken                        string
+	extra                             string
+}
+
+// serverProxyConfig is the single-user server's jupyter_server_config.json:
+// the jupyter-server-proxy entry "sshd" that starts hubsshd on a private unix
+// socket and relays raw websocket bytes to it. The same entry name and mode
+// as jupyter-sshd-proxy, so existing websocat ProxyCommand lines keep working.
+func serverProxyConfig(hubsshd string) ([]byte, error) {
+	cfg := map[string]any{
+		"ServerProxy": map[string]any{
+			"servers": map[string]any{
+				"sshd": map[string]any{
+					"command":          []string{hubsshd, "--socket", "{unix_socket}"},
+					"unix_socket":      true,
+					"raw_socket_proxy": true,
+					"timeout":          30,
+					"launcher_entry":   map[string]any{"enabled": false},
+				},
+			},
+		},
+	}
+	return json.MarshalIndent(cfg, "", "  ")
+}

@@ -1,0 +1,285 @@
+// Package devhub runs a real JupyterHub on loopback for the demo, the
+// end-to-end tests and the benchmarks: JupyterHub 5 with
+// configurable-http-proxy in front, SimpleLocalProcessSpawner, and
+// jupyter-server-proxy starting hubsshd inside each user's server. Nothing
+// in it is faked; it only needs the Python venv and the npm proxy that
+// scripts/setup installs.
+package devhub
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+// markerEnv is set in every process the hub spawns, so Close can find and
+// stop stragglers a crashed run would otherwise leave behind.
+const markerEnv = "HUBSSH_DEVHUB_DIR"
+
+// Options say where the parts are. All paths must be absolute.
+type Options struct {
+	Venv    string   // a venv with jupyterhub, jupyter_server, jupyter-server-proxy
+	CHP     string   // the configurable-http-proxy executable
+	Hubsshd string   // the hubsshd binary the servers run
+	Dir     string   // state directory; created if missing
+	Users   []string // created at start, each with a token (default alice, bob)
+	Extra   string   // appended to jupyterhub_config.py
+}
+
+// Hub is a running local JupyterHub.
+type Hub struct {
+	URL    *url.URL
+	Dir    string
+	admin  string
+	tokens map[string]string
+	cmd    *exec.Cmd
+	done   chan struct{}
+	err    error // from cmd.Wait, valid after done
+	once   sync.Once
+}
+
+// Start writes the configuration, starts the hub and waits until its API
+// answers and the users exist. The hub's log is in Dir/jupyterhub.log.
+func Start(ctx context.Context, o Options) (*Hub, error) {
+	if err := checkOptions(&o); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(o.Dir, "jupyter-config"), 0o700); err != nil {
+		return nil, fmt.Errorf("create hub dir: %w", err)
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	admin := randomToken()
+	cfg := hubConfig(configParams{
+		dir: o.Dir, venv: o.Venv, chp: o.CHP,
+		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
+		adminToken: admin, extra: o.Extra,
+	})
+	cfgPath := filepath.Join(o.Dir, "jupyterhub_config.py")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return nil, fmt.Errorf("write hub config: %w", err)
+	}
+	spc, err := serverProxyConfig(o.Hubsshd)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, "jupyter-config", "jupyter_server_config.json"), spc, 0o600); err != nil {
+		return nil, fmt.Errorf("write server config: %w", err)
+	}
+	logf, err := os.OpenFile(filepath.Join(o.Dir, "jupyterhub.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open hub log: %w", err)
+	}
+	defer logf.Close()
+
+	cmd := exec.Command(filepath.Join(o.Venv, "bin", "jupyterhub"), "-f", cfgPath)
+	cmd.Dir = o.Dir
+	cmd.Env = append(os.Environ(),
+		"PATH="+filepath.Join(o.Venv, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"VIRTUAL_ENV="+o.Venv,
+		markerEnv+"="+o.Dir,
+	)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group: Close signals the hub and the proxy together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start jupyterhub: %w", err)
+	}
+	h := &Hub{
+		URL:    &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[0]), Path: "/"},
+		Dir:    o.Dir,
+		admin:  admin,
+		tokens: map[string]string{},
+		cmd:    cmd,
+		done:   make(chan struct{}),
+	}
+	go func() {
+		h.err = cmd.Wait()
+		close(h.done)
+	}()
+	if err := h.setup(ctx, o.Users); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("%w\n%s", err, h.LogTail(30))
+	}
+	return h, nil
+}
+
+func checkOptions(o *Options) error {
+	for name, p := range map[string]string{"Venv": o.Venv, "CHP": o.CHP, "Hubsshd": o.Hubsshd, "Dir": o.Dir} {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("devhub: %s must be an absolute path, got %q", name, p)
+		}
+	}
+	for _, p := range []string{filepath.Join(o.Venv, "bin", "jupyterhub"), o.CHP, o.Hubsshd} {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("devhub: %s is missing: run scripts/setup first (%w)", p, err)
+		}
+	}
+	if len(o.Users) == 0 {
+		o.Users = []string{"alice", "bob"}
+	}
+	return nil
+}
+
+func (h *Hub) setup(ctx context.Context, users []string) error {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := h.waitReady(ctx); err != nil {
+		return err
+	}
+	api := h.Admin()
+	if err := api.CreateUsers(ctx, users...); err != nil {
+		return fmt.Errorf("create users: %w", err)
+	}
+	for _, u := range users {
+		tok, err := api.NewToken(ctx, u, hubapi.TokenRequest{Note: "devhub test token"})
+		if err != nil {
+			return fmt.Errorf("token for %s: %w", u, err)
+		}
+		h.tokens[u] = tok
+	}
+	return nil
+}
+
+// waitReady polls /hub/api/ until it answers 200; the proxy answers 404 or
+// 503 while the hub is still starting.
+func (h *Hub) waitReady(ctx context.Context) error {
+	u := h.URL.String() + "hub/api/"
+	hc := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if resp, err := hc.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-h.done:
+			return fmt.Errorf("jupyterhub exited while starting: %v", h.err)
+		case <-ctx.Done():
+			return fmt.Errorf("jupyterhub did not answer at %s: %w", u, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Token returns the API token minted for user at start.
+func (h *Hub) Token(user string) string { return h.tokens[user] }
+
+// Admin is an API client with the harness's admin service token.
+func (h *Hub) Admin() *hubapi.Client { return hubapi.NewClient(h.URL, h.admin, nil) }
+
+// Client is an API client with user's token.
+func (h *Hub) Client(user string) *hubapi.Client {
+	return hubapi.NewClient(h.URL, h.tokens[user], nil)
+}
+
+// Home is user's home directory on this machine.
+func (h *Hub) Home(user string) string { return filepath.Join(h.Dir, "home", user) }
+
+// StartServer starts a server and waits until it is ready.
+func (h *Hub) StartServer(ctx context.Context, user, server string) error {
+	api := h.Admin()
+	if _, err := api.StartServer(ctx, user, server, nil); err != nil {
+		return err
+	}
+	return api.WaitServer(ctx, user, server, true)
+}
+
+// StopServer stops a server and waits until the hub forgot it.
+func (h *Hub) StopServer(ctx context.Context, user, server string) error {
+	api := h.Admin()
+	if err := api.StopServer(ctx, user, server); err != nil {
+		return err
+	}
+	return api.WaitServer(ctx, user, server, false)
+}
+
+// LogTail returns the last n lines of the hub's log, for failure messages.
+func (h *Hub) LogTail(n int) string {
+	f, err := os.Open(filepath.Join(h.Dir, "jupyterhub.log"))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return "--- last lines of " + filepath.Join(h.Dir, "jupyterhub.log") + " ---\n" + strings.Join(lines, "\n")
+}
+
+// Close stops the hub: SIGTERM (it stops its servers and the proxy), then
+// SIGKILL for the group after 20 s, then any process the hub spawned that is
+// still alive. It returns an error naming stragglers it had to kill.
+func (h *Hub) Close() error {
+	var err error
+	h.once.Do(func() { err = h.stop() })
+	return err
+}
+
+func (h *Hub) stop() error {
+	pgid := h.cmd.Process.Pid
+	syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-h.done:
+	case <-time.After(20 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-h.done
+	}
+	// The proxy shares the hub's group; user servers run in sessions of
+	// their own and are found by the marker in their environment.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	stray := killMarked(h.Dir)
+	if len(stray) > 0 {
+		return fmt.Errorf("devhub: killed %d process(es) left after the hub stopped: %s", len(stray), strings.Join(stray, ", "))
+	}
+	return nil
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		lns = append(lns, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

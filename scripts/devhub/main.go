@@ -1,0 +1,177 @@
+// Command devhub runs a real JupyterHub on loopback with hubsshd in its user
+// servers. "devhub demo" is the README's main job: start the hub, start
+// alice's server, deploy a fresh key, pin the host key, write a throwaway ssh
+// config and open a live ssh session through hubssh. "devhub serve" keeps a
+// hub running for experiments. scripts/demo installs everything first.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hubssh/hubssh/internal/devhub"
+)
+
+// tokenEnv is where hubssh proxy reads the token (helper/internal/cli.TokenEnv).
+const tokenEnv = "HUBSSH_TOKEN"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	devhub.Options
+	hubssh string
+	keep   bool
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] != "demo" && args[0] != "serve") {
+		fmt.Fprintln(stderr, "usage: devhub demo [flags] [-- command args…] | devhub serve [flags]")
+		return 2
+	}
+	mode := args[0]
+	o := options{}
+	fs := flag.NewFlagSet("devhub "+mode, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Venv, "venv", "", "venv with jupyterhub and jupyter-server-proxy")
+	fs.StringVar(&o.CHP, "chp", "", "configurable-http-proxy executable")
+	fs.StringVar(&o.Hubsshd, "hubsshd", "", "hubsshd binary")
+	fs.StringVar(&o.hubssh, "hubssh", "", "hubssh binary")
+	fs.StringVar(&o.Dir, "dir", "", "state directory (default: a new temporary one, removed at exit)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := absPaths(&o); err != nil {
+		fmt.Fprintln(stderr, "devhub:", err)
+		return 2
+	}
+	if o.Dir == "" {
+		d, err := os.MkdirTemp("", "hubssh-devhub-")
+		if err != nil {
+			fmt.Fprintln(stderr, "devhub:", err)
+			return 1
+		}
+		defer os.RemoveAll(d)
+		o.Dir = d
+	}
+	code, err := session(ctx, mode, o, fs.Args(), stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "devhub:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+func absPaths(o *options) error {
+	for _, p := range []*string{&o.Venv, &o.CHP, &o.Hubsshd, &o.hubssh, &o.Dir} {
+		if *p == "" {
+			continue
+		}
+		a, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = a
+	}
+	if o.Venv == "" || o.CHP == "" || o.Hubsshd == "" || o.hubssh == "" {
+		return errors.New("--venv, --chp, --hubsshd and --hubssh are required (scripts/demo passes them)")
+	}
+	return nil
+}
+
+func session(ctx context.Context, mode string, o options, cmdArgs []string, stdout, stderr io.Writer) (int, error) {
+	say := func(format string, args ...any) { fmt.Fprintf(stderr, "devhub: "+format+"\n", args...) }
+	t0 := time.Now()
+	hub, err := devhub.Start(ctx, o.Options)
+	if err != nil {
+		return 1, fmt.Errorf("start hub: %w", err)
+	}
+	defer func() {
+		if err := hub.Close(); err != nil {
+			say("%v", err)
+		}
+	}()
+	say("JupyterHub is up at %s (%.1f s)", hub.URL, time.Since(t0).Seconds())
+
+	if mode == "serve" {
+		return serve(ctx, hub, say)
+	}
+
+	t1 := time.Now()
+	if err := hub.StartServer(ctx, "alice", ""); err != nil {
+		return 1, fmt.Errorf("start alice's server: %w", err)
+	}
+	say("alice's server is running (spawn took %.1f s)", time.Since(t1).Seconds())
+
+	client := filepath.Join(o.Dir, "client")
+	if err := os.MkdirAll(client, 0o700); err != nil {
+		return 1, err
+	}
+	keyPath, pub, err := devhub.NewKey(client)
+	if err != nil {
+		return 1, err
+	}
+	if err := hub.AuthorizeKey("alice", pub); err != nil {
+		return 1, err
+	}
+	hostKey, err := hub.HostKey(ctx, "alice", "")
+	if err != nil {
+		return 1, err
+	}
+	cfg := devhub.SSHConfig{
+		Alias: "hubssh-demo-alice", Hubssh: o.hubssh, User: "alice",
+		Identity: keyPath, KnownHosts: filepath.Join(client, "known_hosts"),
+	}
+	cfgPath := filepath.Join(client, "ssh_config")
+	if err := devhub.WriteClientFiles(cfgPath, hub.URL.String(), cfg, hostKey); err != nil {
+		return 1, err
+	}
+	say("ssh config for this demo: %s", cfgPath)
+
+	sshArgs := []string{"-F", cfgPath, cfg.Alias}
+	if len(cmdArgs) == 0 {
+		say("opening an ssh session into alice's server through hubssh; type exit to end the demo")
+	} else {
+		sshArgs = append(sshArgs, "--")
+		sshArgs = append(sshArgs, cmdArgs...)
+	}
+	// The token reaches hubssh through the environment ssh passes to its
+	// ProxyCommand: never on a command line, never in the config file.
+	ssh := exec.Command("ssh", sshArgs...)
+	ssh.Env = append(os.Environ(), tokenEnv+"="+hub.Token("alice"))
+	ssh.Stdin, ssh.Stdout, ssh.Stderr = os.Stdin, stdout, stderr
+	// Ctrl-C belongs to the ssh session now; ctx still stops the hub after.
+	if err := ssh.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), nil
+		}
+		return 1, fmt.Errorf("run ssh: %w", err)
+	}
+	return 0, nil
+}
+
+func serve(ctx context.Context, hub *devhub.Hub, say func(string, ...any)) (int, error) {
+	tokFile := filepath.Join(hub.Dir, "alice.token")
+	if err := os.WriteFile(tokFile, []byte(hub.Token("alice")), 0o600); err != nil {
+		return 1, err
+	}
+	say("alice's token is in %s (export %s=\"$(cat %s)\")", tokFile, tokenEnv, tokFile)
+	say("state and logs in %s; Ctrl-C stops the hub", hub.Dir)
+	<-ctx.Done()
+	return 0, nil
+}

@@ -1,0 +1,215 @@
+package sshd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// session is one "session" channel: at most one shell, exec or subsystem,
+// plus the requests that shape it (env, pty-req, window-change, signal).
+type session struct {
+	srv  *Server
+	conn *ssh.ServerConn
+	ch   ssh.Channel
+	log  *slog.Logger
+
+	env []string // from accepted "env" requests
+	pty *ptyRequest
+
+	mu      sync.Mutex
+	started bool
+	proc    *os.Process
+	ptmx    *os.File
+	// pendingRun is set by a successful shell/exec/subsystem request and
+	// started by run once the reply is on the wire.
+	pendingRun pendingRun
+}
+
+func (s *Server) handleSession(ctx context.Context, conn *ssh.ServerConn, nch ssh.NewChannel, log *slog.Logger) {
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		log.Info("accept session", "err", err)
+		return
+	}
+	sess := &session{srv: s, conn: conn, ch: ch, log: log}
+	for req := range reqs {
+		ok := sess.handle(req)
+		if req.WantReply {
+			req.Reply(ok, nil)
+		}
+		if ok && sess.isStartRequest(req.Type) {
+			// The reply must go out before any output of the command:
+			// clients match the reply to the request, then read data.
+			sess.run()
+		}
+	}
+	// The client closed the channel. The command, if any, keeps running
+	// without a pty (background children must survive: Remote-SSH starts
+	// its server that way); a pty is closed, which hangs its processes up
+	// as sshd does.
+	sess.mu.Lock()
+	if sess.ptmx != nil {
+		sess.ptmx.Close()
+	}
+	sess.mu.Unlock()
+}
+
+func (sess *session) isStartRequest(t string) bool {
+	return t == "shell" || t == "exec" || t == "subsystem"
+}
+
+// handle applies one request and says whether it succeeded. For shell, exec
+// and subsystem it prepares the command; run starts moving bytes.
+func (sess *session) handle(req *ssh.Request) bool {
+	switch req.Type {
+	case "env":
+		var p struct{ Name, Value string }
+		if ssh.Unmarshal(req.Payload, &p) != nil || !allowedEnv(p.Name) {
+			return false
+		}
+		sess.env = append(sess.env, p.Name+"="+p.Value)
+		return true
+	case "pty-req":
+		var p ptyRequest
+		if sess.hasStarted() || ssh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		sess.pty = &p
+		return true
+	case "window-change":
+		var p windowChange
+		if ssh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		return sess.resize(p.Columns, p.Rows)
+	case "signal":
+		var p struct{ Signal string }
+		if ssh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		return sess.signal(p.Signal)
+	case "shell":
+		return sess.prepare(nil)
+	case "exec":
+		var p struct{ Command string }
+		if ssh.Unmarshal(req.Payload, &p) != nil {
+			return false
+		}
+		return sess.prepare(&p.Command)
+	case "subsystem":
+		var p struct{ Name string }
+		if ssh.Unmarshal(req.Payload, &p) != nil || p.Name != "sftp" {
+			sess.log.Info("subsystem refused", "name", p.Name)
+			return false
+		}
+		return sess.prepareSFTP()
+	default:
+		return false
+	}
+}
+
+func (sess *session) hasStarted() bool {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	return sess.started
+}
+
+// claim marks the session as running a command; only the first succeeds.
+func (sess *session) claim() bool {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.started {
+		return false
+	}
+	sess.started = true
+	return true
+}
+
+// pending is what prepare made and run starts.
+type pendingRun func()
+
+func (sess *session) setPending(f pendingRun) {
+	sess.mu.Lock()
+	sess.pendingRun = f
+	sess.mu.Unlock()
+}
+
+func (sess *session) run() {
+	sess.mu.Lock()
+	f := sess.pendingRun
+	sess.pendingRun = nil
+	sess.mu.Unlock()
+	if f != nil {
+		go f()
+	}
+}
+
+func (sess *session) prepareSFTP() bool {
+	if !sess.claim() {
+		return false
+	}
+	srv, err := sftp.NewServer(sess.ch, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home))
+	if err != nil {
+		sess.log.Warn("sftp", "err", err)
+		return false
+	}
+	sess.log.Info("sftp started")
+	sess.setPending(func() {
+		code := 0
+		if err := srv.Serve(); err != nil && err != io.EOF {
+			sess.log.Info("sftp ended", "err", err)
+			code = 1
+		}
+		srv.Close()
+		// scp (SFTP mode since OpenSSH 9) exits 1 after a good transfer
+		// if no exit-status follows the sftp server's end (pkg/sftp#321).
+		sess.finish(exitStatus(code))
+	})
+	return true
+}
+
+// finish sends the exit message, EOF and close, in the order OpenSSH does.
+func (sess *session) finish(msg exitMessage) {
+	if _, err := sess.ch.SendRequest(msg.kind, false, msg.payload); err != nil {
+		sess.log.Debug("send exit", "err", err)
+	}
+	sess.ch.CloseWrite()
+	sess.ch.Close()
+	sess.log.Info("session ended", msg.kind, msg.String())
+}
+
+type exitMessage struct {
+	kind    string // "exit-status" or "exit-signal"
+	payload []byte
+	text    string
+}
+
+func (m exitMessage) String() string { return m.text }
+
+func exitStatus(code int) exitMessage {
+	return exitMessage{
+		kind:    "exit-status",
+		payload: ssh.Marshal(struct{ Status uint32 }{uint32(code)}),
+		text:    fmt.Sprint(code),
+	}
+}
+
+func exitSignal(name string, core bool) exitMessage {
+	return exitMessage{
+		kind: "exit-signal",
+		payload: ssh.Marshal(struct {
+			Signal     string
+			CoreDumped bool
+			Error      string
+			Lang       string
+		}{name, core, "", ""}),
+		text: name,
+	}
+}
