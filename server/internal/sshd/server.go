@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -198,6 +199,9 @@ func handleGlobalRequests(reqs <-chan *ssh.Request) {
 	}
 }
 
+// isQuietHandshakeError is true for a peer that went away before saying
+// anything, as jupyter-server-proxy's readiness probe does.
 func isQuietHandshakeError(err error) bool {
-	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }

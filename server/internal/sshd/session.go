@@ -3,7 +3,6 @@ package sshd
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -155,24 +154,38 @@ func (sess *session) prepareSFTP() bool {
 	if !sess.claim() {
 		return false
 	}
-	srv, err := sftp.NewServer(sess.ch, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home))
+	// pkg/sftp closes its connection itself when it fails; routing that
+	// Close through end means the exit status still goes out first.
+	var once sync.Once
+	end := func(code int) { once.Do(func() { sess.finish(exitStatus(code)) }) }
+	conn := &sftpConn{Channel: sess.ch, close: func() { end(1) }}
+	srv, err := sftp.NewServer(conn, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home))
 	if err != nil {
 		sess.log.Warn("sftp", "err", err)
 		return false
 	}
 	sess.log.Info("sftp started")
 	sess.setPending(func() {
-		code := 0
-		if err := srv.Serve(); err != nil && err != io.EOF {
+		if err := srv.Serve(); err != nil {
 			sess.log.Info("sftp ended", "err", err)
-			code = 1
+			end(1)
 		}
-		srv.Close()
 		// scp (SFTP mode since OpenSSH 9) exits 1 after a good transfer
 		// if no exit-status follows the sftp server's end (pkg/sftp#321).
-		sess.finish(exitStatus(code))
+		end(0)
 	})
 	return true
+}
+
+// sftpConn is the channel as pkg/sftp sees it, with Close redirected.
+type sftpConn struct {
+	ssh.Channel
+	close func()
+}
+
+func (c *sftpConn) Close() error {
+	c.close()
+	return nil
 }
 
 // finish sends the exit message, EOF and close, in the order OpenSSH does.

@@ -1,0 +1,125 @@
+package sshd
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+func TestUnknownKeyRejected(t *testing.T) {
+	f := newFixture(t)
+	if c, err := f.dial(t, newSigner(t)); err == nil {
+		c.Close()
+		t.Fatal("a key not in authorized_keys was accepted")
+	}
+}
+
+func TestKeyAddedLaterWorks(t *testing.T) {
+	// Keys are read on each attempt: a freshly deployed key works at once.
+	f := newFixture(t)
+	other := newSigner(t)
+	if _, err := f.dial(t, other); err == nil {
+		t.Fatal("key accepted before it was authorized")
+	}
+	authorize(t, f.home, other.PublicKey())
+	c, err := f.dial(t, other)
+	if err != nil {
+		t.Fatalf("key authorized after start refused: %v", err)
+	}
+	c.Close()
+}
+
+func TestReadinessProbeIsQuiet(t *testing.T) {
+	// jupyter-server-proxy checks readiness by connecting and closing at
+	// once; that must end the handler promptly and log nothing.
+	f := newFixture(t)
+	cs, ss := socketPair(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.srv.HandleConn(context.Background(), ss)
+	}()
+	cs.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("HandleConn still running after the probe closed")
+	}
+	if strings.Contains(f.logs.String(), "handshake failed") {
+		t.Errorf("probe was logged as a failure:\n%s", f.logs.String())
+	}
+}
+
+func TestGlobalRequestsAnswered(t *testing.T) {
+	f := newFixture(t)
+	c := f.mustDial(t)
+	for _, name := range []string{"keepalive@openssh.com", "no-more-sessions@openssh.com", "x-unknown@example.org"} {
+		ok, _, err := c.SendRequest(name, true, nil)
+		if err != nil {
+			t.Fatalf("%s: %v (the connection must survive)", name, err)
+		}
+		if ok {
+			t.Errorf("%s answered success, want failure", name)
+		}
+	}
+	if _, err := c.NewSession(); err != nil {
+		t.Fatalf("connection unusable after global requests: %v", err)
+	}
+}
+
+func TestUnknownChannelRejected(t *testing.T) {
+	f := newFixture(t)
+	c := f.mustDial(t)
+	_, _, err := c.OpenChannel("x-unknown@example.org", nil)
+	var oce *ssh.OpenChannelError
+	if !errors.As(err, &oce) || oce.Reason != ssh.UnknownChannelType {
+		t.Fatalf("OpenChannel = %v, want UnknownChannelType", err)
+	}
+}
+
+func TestBannerIsOurs(t *testing.T) {
+	f := newFixture(t)
+	c := f.mustDial(t)
+	if v := string(c.ServerVersion()); !strings.HasPrefix(v, "SSH-2.0-hubsshd_") {
+		t.Errorf("server version %q; must be hubsshd's own, never an OpenSSH look-alike", v)
+	}
+}
+
+func TestServeStopsOnCancel(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ctx, ln) }()
+	c, err := ssh.Dial("tcp", ln.Addr().String(), &ssh.ClientConfig{
+		User: "x", Auth: []ssh.AuthMethod{ssh.PublicKeys(f.client)},
+		HostKeyCallback: ssh.FixedHostKey(f.hostKey), Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Wait() }()
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil after cancel", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("open connection not closed on shutdown")
+	}
+}
