@@ -104,33 +104,45 @@ func Pipe(ctx context.Context, c *websocket.Conn, in io.Reader, out io.Writer, o
 	defer cancel()
 	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
 
-	errc := make(chan error, 3)
+	up := make(chan error, 1)   // in → websocket
+	down := make(chan error, 1) // websocket → out
+	ping := make(chan error, 1)
 	go func() {
 		_, err := io.CopyBuffer(nc, in, make([]byte, o.BufferSize))
 		if err != nil {
 			err = fmt.Errorf("send to hub: %w", err)
 		}
-		errc <- err
+		up <- err
 	}()
 	go func() {
 		_, err := io.CopyBuffer(out, nc, make([]byte, o.BufferSize))
 		if err != nil {
 			err = fmt.Errorf("receive from hub: %w", err)
 		}
-		errc <- err
+		down <- err
 	}()
-	go func() { errc <- pingLoop(ctx, c, o) }()
+	go func() { ping <- pingLoop(ctx, c, o) }()
 
 	var err error
+	downDone := false
 	select {
-	case err = <-errc:
+	case err = <-up:
+	case err = <-down:
+		downDone = true
+	case err = <-ping:
 	case <-ctx.Done():
 	}
 	if errors.Is(err, ErrPingTimeout) {
 		c.CloseNow()
-		return err
+	} else {
+		c.Close(websocket.StatusNormalClosure, "")
 	}
-	c.Close(websocket.StatusNormalClosure, "")
+	// Once closed, the receiving side ends promptly; wait for it so nothing
+	// writes to out after Pipe returns. The sending side may sit in a Read
+	// of in that nothing can interrupt; it ends with the process.
+	if !downDone {
+		<-down
+	}
 	return err
 }
 
