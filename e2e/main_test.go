@@ -1,0 +1,81 @@
+//go:build e2e
+
+// Package e2e tests hubssh end to end against a real JupyterHub on loopback:
+// JupyterHub 5 + configurable-http-proxy + jupyter-server-proxy starting
+// hubsshd, reached by the real OpenSSH ssh and sftp through "hubssh proxy".
+//
+// Run through scripts/test, which installs the hub and sets
+// HUBSSH_E2E_VENV and HUBSSH_E2E_CHP; without them the run fails.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubssh/hubssh/internal/devhub"
+)
+
+// suite is the hub shared by every test in the package: starting one takes
+// seconds, and the tests use separate users and servers where they must not
+// interfere.
+var suite struct {
+	hub    *devhub.Hub
+	hubssh string // the hubssh binary under test
+	mu     sync.Mutex
+}
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	venv, chp := os.Getenv("HUBSSH_E2E_VENV"), os.Getenv("HUBSSH_E2E_CHP")
+	if venv == "" || chp == "" {
+		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_VENV and HUBSSH_E2E_CHP are not set: run scripts/test, which installs the hub and sets them")
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "hubssh-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	bins := filepath.Join(dir, "bin")
+	for name, pkg := range map[string]string{"hubssh": "./helper", "hubsshd": "./server"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bins, name), pkg)
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: build %s: %v\n%s", name, err, out)
+			return 1
+		}
+	}
+	suite.hubssh = filepath.Join(bins, "hubssh")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	hub, err := devhub.Start(ctx, devhub.Options{
+		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol"},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start hub:", err)
+		return 1
+	}
+	fmt.Printf("e2e: hub started in %.2f s at %s\n", time.Since(t0).Seconds(), hub.URL)
+	suite.hub = hub
+	code := m.Run()
+	if err := hub.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, hub.LogTail(120))
+		fmt.Fprintln(os.Stderr, "e2e: state kept for inspection in", dir)
+		return code
+	}
+	os.RemoveAll(dir)
+	return code
+}
