@@ -43,7 +43,9 @@ func TestCurrentUser(t *testing.T) {
 		{name: "5.x model", handler: jsonReply(200, `{"kind":"user","name":"alice","admin":false,"scopes":["access:servers!user=alice"],"servers":{"":{"name":"","ready":true,"pending":null,"url":"/user/alice/"}}}`), wantUser: "alice"},
 		{name: "4.x model without kind", handler: jsonReply(200, `{"name":"bob","admin":true,"servers":{}}`), wantUser: "bob"},
 		{name: "token rejected", handler: jsonReply(403, `{"status":403,"message":"Missing or invalid credentials."}`),
-			wantCheck: func(err error) bool { return IsStatus(err, 403) && strings.Contains(err.Error(), "invalid credentials") }},
+			wantCheck: func(err error) bool {
+				return IsStatus(err, 403) && strings.Contains(err.Error(), "invalid credentials")
+			}},
 		{name: "401 without JSON", handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) },
 			wantCheck: func(err error) bool { return IsStatus(err, 401) }},
 		{name: "HTML page", handler: func(w http.ResponseWriter, r *http.Request) {
