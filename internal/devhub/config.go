@@ -48,7 +48,7 @@ func hubConfig(p configParams) string {
 	w(`c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}`)
 	w(`c.JupyterHub.services = [{"name": "devhub-admin", "api_token": %s}]`, q(p.adminToken))
 	w(`c.JupyterHub.load_roles = [{"name": "devhub-admin", "services": ["devhub-admin"],`)
-	w(`    "scopes": ["admin:users", "admin:servers", "tokens", "admin:auth_state", "read:roles", "access:servers"]}]`)
+	w(`    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"]}]`)
 	if p.extra != "" {
 		w("# extra configuration from the caller")
 		b.WriteString(p.extra)

@@ -65,6 +65,18 @@ func TestExec(t *testing.T) {
 	}
 }
 
+// newSession is a fixture and one session on it, closed with the test.
+func newSession(t *testing.T) (*fixture, *ssh.Session) {
+	t.Helper()
+	f := newFixture(t)
+	s, err := f.mustDial(t).NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return f, s
+}
+
 func exitCode(t *testing.T, err error) int {
 	t.Helper()
 	if err == nil {
@@ -86,13 +98,8 @@ func trunc(s string) string {
 }
 
 func TestExitSignal(t *testing.T) {
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	err = s.Run("kill -TERM $$")
+	_, s := newSession(t)
+	err := s.Run("kill -TERM $$")
 	var ee *ssh.ExitError
 	if !errors.As(err, &ee) || ee.Signal() != "TERM" {
 		t.Fatalf("Run = %v, want exit-signal TERM", err)
@@ -100,12 +107,7 @@ func TestExitSignal(t *testing.T) {
 }
 
 func TestSignalRequest(t *testing.T) {
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	out, err := s.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +143,7 @@ func waitTimeout(t *testing.T, s *ssh.Session, d time.Duration) error {
 }
 
 func TestPTY(t *testing.T) {
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	if err := s.RequestPty("xterm-256color", 24, 80, ssh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
@@ -180,12 +177,7 @@ func TestPTY(t *testing.T) {
 func TestShellWithoutPTY(t *testing.T) {
 	// Remote-SSH's local-server mode: a shell request without pty-req, the
 	// script typed into the login shell.
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	var out bytes.Buffer
 	s.Stdout = &out
 	s.Stdin = strings.NewReader("echo $0; tty; exit 7\n")
@@ -235,12 +227,7 @@ func TestEnvRequests(t *testing.T) {
 }
 
 func TestSecondCommandRefused(t *testing.T) {
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	if err := s.Start("sleep 1"); err != nil {
 		t.Fatal(err)
 	}
@@ -253,12 +240,7 @@ func TestSecondCommandRefused(t *testing.T) {
 func TestBackgroundChildSurvives(t *testing.T) {
 	// Remote-SSH starts its server with "… &> log &" in an exec and expects
 	// it to outlive the exec (vscode-remote-release#10403).
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	start := time.Now()
 	out, err := s.Output("sleep 60 >/dev/null 2>&1 </dev/null & echo $!")
 	if err != nil {
@@ -348,12 +330,7 @@ func TestSFTP(t *testing.T) {
 }
 
 func TestUnknownSubsystemRefused(t *testing.T) {
-	f := newFixture(t)
-	s, err := f.mustDial(t).NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := newSession(t)
 	if err := s.RequestSubsystem("netconf"); err == nil {
 		t.Fatal("subsystem netconf accepted")
 	}

@@ -1,0 +1,49 @@
+package devhub
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the current output")
+
+// golden compares got with the file under the repository's testdata/.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "devhub", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with: go test ./internal/devhub -run %s -update)", err, t.Name())
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, refresh it with:\n  go test ./internal/devhub -run %s -update\n--- got ---\n%s", path, t.Name(), got)
+	}
+}
+
+func TestHubConfigGolden(t *testing.T) {
+	got := hubConfig(configParams{
+		dir: "/state", venv: "/venv", chp: "/node_modules/.bin/configurable-http-proxy",
+		publicPort: 8000, hubPort: 8081, proxyAPIPort: 8001,
+		adminToken: "admin-token-for-golden-file",
+		extra:      "c.Spawner.default_url = \"/lab\"",
+	})
+	golden(t, "jupyterhub_config.py", []byte(got))
+}
+
+func TestServerProxyConfigGolden(t *testing.T) {
+	got, err := serverProxyConfig("/opt/hubsshd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "jupyter_server_config.json", append(got, '\n'))
+}
