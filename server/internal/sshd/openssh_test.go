@@ -34,9 +34,10 @@ func requireTool(t *testing.T, name string) string {
 }
 
 type openssh struct {
-	dir  string
-	args []string // common options, ending with the destination
-	port string
+	dir        string
+	args       []string // common options, without port or destination
+	port       string
+	lastStderr *logBuf // of the last background ssh
 }
 
 // startOpenSSH serves f on 127.0.0.1 and writes a client key, known_hosts

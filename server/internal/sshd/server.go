@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,15 @@ type Config struct {
 	// and never speaks (jupyter-server-proxy's readiness probe does exactly
 	// that, then closes) cannot hold a goroutine.
 	HandshakeTimeout time.Duration
+	// KeepaliveInterval is how often a quiet client is asked for a sign of
+	// life; after KeepaliveCountMax unanswered asks the connection is
+	// dropped (a laptop that went away leaves no TCP FIN behind the hub).
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+	// IdleTimeout, if set, closes a connection whose channels carried no
+	// data for that long, so an abandoned client cannot keep the server
+	// from the hub's idle culler forever. Keepalives do not count as use.
+	IdleTimeout time.Duration
 }
 
 // Server serves SSH connections. Create it with New; it has no global state.
@@ -44,6 +54,19 @@ type Server struct {
 	mu    sync.Mutex
 	conns map[*ssh.ServerConn]struct{}
 	wg    sync.WaitGroup
+	last  atomic.Int64 // unix nanos of the last channel traffic on any connection
+}
+
+func (s *Server) touch(now int64) { s.last.Store(now) }
+
+// LastActivity is when any connection last carried channel data; zero if
+// none has yet.
+func (s *Server) LastActivity() time.Time {
+	n := s.last.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // New checks cfg and builds a Server.
@@ -56,6 +79,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HandshakeTimeout == 0 {
 		cfg.HandshakeTimeout = time.Minute
+	}
+	if cfg.KeepaliveInterval == 0 {
+		cfg.KeepaliveInterval = 30 * time.Second
+	}
+	if cfg.KeepaliveCountMax == 0 {
+		cfg.KeepaliveCountMax = 3
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -143,9 +172,9 @@ func (s *Server) closeAll() {
 func (s *Server) HandleConn(ctx context.Context, nc net.Conn) {
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
-	conn, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
+	sc, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
 	if err != nil {
-		// io.EOF before any byte is the readiness probe; not worth a line.
+		// EOF before any byte is the readiness probe; not worth a line.
 		if !isQuietHandshakeError(err) {
 			s.log.Info("handshake failed", "err", err)
 		}
@@ -153,48 +182,103 @@ func (s *Server) HandleConn(ctx context.Context, nc net.Conn) {
 	}
 	nc.SetDeadline(time.Time{})
 	s.mu.Lock()
-	s.conns[conn] = struct{}{}
+	s.conns[sc] = struct{}{}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.conns, conn)
+		delete(s.conns, sc)
 		s.mu.Unlock()
 	}()
-	log := s.log.With("session", fmt.Sprintf("%x", conn.SessionID()[:6]), "user", conn.User())
-	log.Info("connected", "key", conn.Permissions.Extensions["pubkey-fp"], "client", string(conn.ClientVersion()))
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := &conn{
+		srv: s, ssh: sc, ctx: ctx,
+		log: s.log.With("session", fmt.Sprintf("%x", sc.SessionID()[:6]), "user", sc.User()),
+	}
+	c.last.Store(time.Now().UnixNano())
+	c.log.Info("connected", "key", sc.Permissions.Extensions["pubkey-fp"], "client", string(sc.ClientVersion()))
+	stop := context.AfterFunc(ctx, func() { sc.Close() })
 	defer stop()
 
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		handleGlobalRequests(reqs)
-	}()
+	c.goFunc(func() {
+		for r := range reqs {
+			c.handleGlobal(r)
+		}
+	})
+	c.goFunc(func() { c.keepalive() })
+	if s.cfg.IdleTimeout > 0 {
+		c.goFunc(func() { c.idleWatch() })
+	}
 	for nch := range chans {
 		switch nch.ChannelType() {
 		case "session":
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s.handleSession(ctx, conn, nch, log)
-			}()
+			c.goFunc(func() { s.handleSession(c, nch) })
+		case "direct-tcpip", "direct-streamlocal@openssh.com":
+			c.goFunc(func() { c.handleDirect(nch) })
 		default:
 			nch.Reject(ssh.UnknownChannelType, fmt.Sprintf("hubsshd does not support %q channels", nch.ChannelType()))
 		}
 	}
-	conn.Close()
-	wg.Wait()
-	log.Info("disconnected")
+	cancel()
+	sc.Close()
+	c.close()
+	c.log.Info("disconnected")
 }
 
-// handleGlobalRequests answers every global request. keepalive@openssh.com
-// gets a failure reply, as OpenSSH's sshd gives: any reply proves liveness,
-// and a request we do not know is never a reason to disconnect.
-func handleGlobalRequests(reqs <-chan *ssh.Request) {
-	for r := range reqs {
-		if r.WantReply {
-			r.Reply(false, nil)
+// keepalive asks the client for a reply every KeepaliveInterval and drops
+// the connection after KeepaliveCountMax intervals without one.
+func (c *conn) keepalive() {
+	cfg := &c.srv.cfg
+	t := time.NewTicker(cfg.KeepaliveInterval)
+	defer t.Stop()
+	replied := make(chan struct{}, 1)
+	missed := 0
+	inFlight := false
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-replied:
+			inFlight, missed = false, 0
+			continue
+		case <-t.C:
+		}
+		if inFlight {
+			missed++
+			if missed >= cfg.KeepaliveCountMax {
+				c.log.Info("client stopped answering keepalives; closing", "after", cfg.KeepaliveInterval*time.Duration(missed))
+				c.ssh.Close()
+				return
+			}
+			continue
+		}
+		inFlight = true
+		go func() {
+			// Any reply, failure included, proves the client is there.
+			if _, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+				replied <- struct{}{}
+			}
+		}()
+	}
+}
+
+// idleWatch closes the connection once no channel carried data for
+// IdleTimeout.
+func (c *conn) idleWatch() {
+	limit := c.srv.cfg.IdleTimeout
+	check := min(limit/4, 30*time.Second)
+	t := time.NewTicker(max(check, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case now := <-t.C:
+			if idle := c.idleFor(now); idle >= limit {
+				c.log.Info("idle limit reached; closing", "idle", idle.Round(time.Second), "limit", limit)
+				c.ssh.Close()
+				return
+			}
 		}
 	}
 }

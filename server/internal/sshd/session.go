@@ -1,7 +1,6 @@
 package sshd
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,12 +14,13 @@ import (
 // plus the requests that shape it (env, pty-req, window-change, signal).
 type session struct {
 	srv  *Server
-	conn *ssh.ServerConn
+	conn *conn
 	ch   ssh.Channel
 	log  *slog.Logger
 
-	env []string // from accepted "env" requests
-	pty *ptyRequest
+	env   []string // from accepted "env" requests
+	pty   *ptyRequest
+	agent *agentSocket // set by auth-agent-req@openssh.com
 
 	mu      sync.Mutex
 	started bool
@@ -31,13 +31,15 @@ type session struct {
 	pendingRun pendingRun
 }
 
-func (s *Server) handleSession(ctx context.Context, conn *ssh.ServerConn, nch ssh.NewChannel, log *slog.Logger) {
-	ch, reqs, err := nch.Accept()
+func (s *Server) handleSession(c *conn, nch ssh.NewChannel) {
+	ch, reqs, err := c.accept(nch)
 	if err != nil {
-		log.Info("accept session", "err", err)
+		c.log.Info("accept session", "err", err)
 		return
 	}
-	sess := &session{srv: s, conn: conn, ch: ch, log: log}
+	sess := &session{srv: s, conn: c, ch: ch, log: c.log}
+	// A closure: sess.agent is set later, by auth-agent-req.
+	defer func() { sess.agent.close() }()
 	for req := range reqs {
 		ok := sess.handle(req)
 		if req.WantReply {
@@ -94,6 +96,10 @@ func (sess *session) handle(req *ssh.Request) bool {
 			return false
 		}
 		return sess.signal(p.Signal)
+	case "auth-agent-req@openssh.com":
+		// Answer success: ssh2 (open-remote-ssh) asks with want_reply and
+		// fails every later exec when refused (CLIENTS.md).
+		return sess.startAgent()
 	case "shell":
 		return sess.prepare(nil)
 	case "exec":
