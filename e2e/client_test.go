@@ -50,6 +50,13 @@ func newClient(t *testing.T, user, server string) *client {
 	c := newClientNoHostKey(t, user, server)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	pub, err := os.ReadFile(c.identity + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := suite.hub.DeployKey(ctx, user, server, pub); err != nil {
+		t.Fatalf("deploy key through the control API: %v", err)
+	}
 	hostKey, err := suite.hub.HostKey(ctx, user, server)
 	if err != nil {
 		t.Fatal(err)
@@ -58,16 +65,13 @@ func newClient(t *testing.T, user, server string) *client {
 	return c
 }
 
-// newClientNoHostKey is a client for a server that is not running, whose
-// host key cannot be known yet.
+// newClientNoHostKey is a client for a server that is not running: no key
+// deployed, no host key known yet.
 func newClientNoHostKey(t *testing.T, user, server string) *client {
 	t.Helper()
 	dir := t.TempDir()
-	key, pub, err := devhub.NewKey(dir)
+	key, _, err := devhub.NewKey(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := suite.hub.AuthorizeKey(user, pub); err != nil {
 		t.Fatal(err)
 	}
 	c := &client{

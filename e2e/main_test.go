@@ -56,7 +56,7 @@ func runMain(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	hub, err := devhub.Start(ctx, devhub.Options{
+	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
 		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol"},
 	})

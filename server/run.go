@@ -9,36 +9,67 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hubssh/hubssh/internal/version"
+	"github.com/hubssh/hubssh/server/internal/activity"
+	"github.com/hubssh/hubssh/server/internal/authkeys"
+	"github.com/hubssh/hubssh/server/internal/control"
 	"github.com/hubssh/hubssh/server/internal/sshd"
 )
 
+// Environment variables hubsshd reads. The JUPYTERHUB_* ones are set by the
+// hub's spawner in every single-user server; HUBSSHD_* are for admins who
+// configure through the image's environment rather than the proxy entry.
+const (
+	envAPIURL      = "JUPYTERHUB_API_URL"
+	envAPIToken    = "JUPYTERHUB_API_TOKEN"
+	envActivityURL = "JUPYTERHUB_ACTIVITY_URL"
+	envUser        = "JUPYTERHUB_USER"
+	envServerName  = "JUPYTERHUB_SERVER_NAME"
+	envIdleTimeout = "HUBSSHD_IDLE_TIMEOUT"
+)
+
 type options struct {
-	socket         string
-	listen         string
-	stateDir       string
-	authorizedKeys []string
-	printVersion   bool
+	socket           string
+	listen           string
+	controlSocket    string
+	stateDir         string
+	authorizedKeys   []string
+	idleTimeout      time.Duration
+	activityInterval time.Duration
+	printVersion     bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("hubsshd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.socket, "socket", "", "listen on this unix socket (jupyter-server-proxy passes {unix_socket})")
-	fs.StringVar(&o.listen, "listen", "", "listen on this loopback TCP address instead, e.g. 127.0.0.1:2222 (tests, benchmarks)")
-	fs.StringVar(&o.stateDir, "state-dir", "", "where the host key lives (default $XDG_STATE_HOME/hubsshd or ~/.local/state/hubsshd)")
+	fs.StringVar(&o.socket, "socket", "", "serve SSH on this unix socket (jupyter-server-proxy passes {unix_socket})")
+	fs.StringVar(&o.listen, "listen", "", "serve SSH on this loopback TCP address instead, e.g. 127.0.0.1:2222 (tests, benchmarks)")
+	fs.StringVar(&o.controlSocket, "control-socket", "", "serve the control API (key deployment, host keys) on this unix socket instead of SSH")
+	fs.StringVar(&o.stateDir, "state-dir", "", "host key and deployed keys (default $XDG_STATE_HOME/hubsshd or ~/.local/state/hubsshd)")
 	fs.Func("authorized-keys", "an authorized_keys file; repeat for more (default ~/.ssh/authorized_keys and STATE_DIR/authorized_keys)", func(s string) error {
 		o.authorizedKeys = append(o.authorizedKeys, s)
 		return nil
 	})
+	idleDefault := time.Duration(0)
+	if v := getenv(envIdleTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%s=%q is not a duration like 2h or 30m", envIdleTimeout, v)
+		}
+		idleDefault = d
+	}
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", idleDefault, "close connections whose channels carried no data for this long, e.g. 2h (default $"+envIdleTimeout+", else never)")
+	fs.DurationVar(&o.activityInterval, "activity-interval", time.Minute, "how often SSH use is reported to the hub's idle culler")
 	fs.BoolVar(&o.printVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -49,14 +80,23 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.printVersion {
 		return o, nil
 	}
-	if (o.socket == "") == (o.listen == "") {
-		return nil, errors.New("give exactly one of --socket PATH or --listen 127.0.0.1:PORT")
+	modes := 0
+	for _, s := range []string{o.socket, o.listen, o.controlSocket} {
+		if s != "" {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return nil, errors.New("give exactly one of --socket PATH, --listen 127.0.0.1:PORT or --control-socket PATH")
+	}
+	if o.activityInterval <= 0 {
+		return nil, errors.New("--activity-interval must be positive")
 	}
 	return o, nil
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) int {
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, os.Getenv, stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "hubsshd:", err)
@@ -68,7 +108,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil)).With("app", "hubsshd")
-	if err := serve(ctx, o, log); err != nil {
+	if o.controlSocket != "" {
+		err = serveControl(ctx, o, log)
+	} else {
+		err = serveSSH(ctx, o, log)
+	}
+	if err != nil {
 		log.Error("stopped", "err", err)
 		fmt.Fprintln(stderr, "hubsshd:", err)
 		return 1
@@ -76,69 +121,138 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	return 0
 }
 
-func serve(ctx context.Context, o *options, log *slog.Logger) error {
+type paths struct {
+	home, state string
+	keys        []string
+}
+
+func resolvePaths(o *options) (paths, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return fmt.Errorf("find home: %w", err)
+		return paths{}, fmt.Errorf("find home: %w", err)
 	}
-	stateDir := o.stateDir
-	if stateDir == "" {
-		stateDir = defaultStateDir(home)
+	p := paths{home: home, state: o.stateDir, keys: o.authorizedKeys}
+	if p.state == "" {
+		p.state = defaultStateDir(home)
 	}
-	keys := o.authorizedKeys
-	if len(keys) == 0 {
-		keys = []string{filepath.Join(home, ".ssh", "authorized_keys"), filepath.Join(stateDir, "authorized_keys")}
+	if len(p.keys) == 0 {
+		p.keys = []string{filepath.Join(home, ".ssh", "authorized_keys"), managedKeys(p.state)}
 	}
-	hostKey, err := sshd.LoadOrCreateHostKey(stateDir)
+	return p, nil
+}
+
+// managedKeys is the file the control API writes and the SSH server reads.
+func managedKeys(stateDir string) string { return filepath.Join(stateDir, "authorized_keys") }
+
+func serveSSH(ctx context.Context, o *options, log *slog.Logger) error {
+	p, err := resolvePaths(o)
 	if err != nil {
 		return err
 	}
-	cfg := sshd.Config{
+	hostKey, err := sshd.LoadOrCreateHostKey(p.state)
+	if err != nil {
+		return err
+	}
+	srv, err := sshd.New(sshd.Config{
 		HostKey:             hostKey,
-		AuthorizedKeysFiles: keys,
-		Home:                home,
+		AuthorizedKeysFiles: p.keys,
+		Home:                p.home,
 		Shell:               loginShell(),
 		User:                currentUser(),
 		Env:                 os.Environ(),
 		Version:             version.Version,
 		Log:                 log,
-	}
-	srv, err := sshd.New(cfg)
+		IdleTimeout:         o.idleTimeout,
+	})
 	if err != nil {
 		return err
+	}
+	if u, tok := os.Getenv(envActivityURL), os.Getenv(envAPIToken); u != "" && tok != "" {
+		r := &activity.Reporter{
+			URL: u, Token: tok, Server: os.Getenv(envServerName),
+			Interval: o.activityInterval, Last: srv.LastActivity, Log: log,
+		}
+		go r.Run(ctx)
+	} else {
+		log.Info("not in a JupyterHub server: SSH use is not reported to the hub", "missing", envActivityURL+" or "+envAPIToken)
 	}
 	ln, err := listen(o)
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "version", version.Version, "hostkey", ssh.FingerprintSHA256(hostKey.PublicKey()))
+	log.Info("serving SSH", "addr", ln.Addr().String(), "version", version.Version,
+		"hostkey", ssh.FingerprintSHA256(hostKey.PublicKey()), "idle_timeout", o.idleTimeout)
 	return srv.Serve(ctx, ln)
 }
 
-func listen(o *options) (net.Listener, error) {
-	if o.listen != "" {
-		host, _, err := net.SplitHostPort(o.listen)
-		if err != nil {
-			return nil, fmt.Errorf("--listen %q: %w", o.listen, err)
-		}
-		// hubsshd must be reachable only through the hub (DESIGN.md,
-		// security model 2); a TCP port is for local tests and benchmarks.
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return nil, fmt.Errorf("--listen %q: only loopback addresses are allowed; use --socket behind jupyter-server-proxy", o.listen)
-		}
-		return net.Listen("tcp", o.listen)
+func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
+	api, user := os.Getenv(envAPIURL), os.Getenv(envUser)
+	if api == "" || user == "" {
+		return fmt.Errorf("%s and %s are not set: the control API checks tokens with the hub, so it runs only inside a JupyterHub server", envAPIURL, envUser)
 	}
-	// A socket left by a crashed earlier run would make listen fail.
-	if st, err := os.Lstat(o.socket); err == nil && st.Mode()&fs.ModeSocket != 0 {
-		os.Remove(o.socket)
-	}
-	ln, err := net.Listen("unix", o.socket)
+	p, err := resolvePaths(o)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", o.socket, err)
+		return err
 	}
-	if err := os.Chmod(o.socket, 0o600); err != nil {
+	hostKey, err := sshd.LoadOrCreateHostKey(p.state)
+	if err != nil {
+		return err
+	}
+	h := &control.Handler{
+		Checker: &control.HubChecker{
+			APIURL: api, User: user, Server: os.Getenv(envServerName),
+			Allow: 30 * time.Second, Deny: 5 * time.Second,
+		},
+		Keys:     authkeys.KeyFile{Path: managedKeys(p.state)},
+		HostKeys: []ssh.PublicKey{hostKey.PublicKey()},
+		Log:      log,
+	}
+	ln, err := listenUnix(o.controlSocket)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	})
+	defer stop()
+	log.Info("serving the control API", "addr", ln.Addr().String(), "version", version.Version, "user", user)
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func listen(o *options) (net.Listener, error) {
+	if o.listen == "" {
+		return listenUnix(o.socket)
+	}
+	host, _, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q: %w", o.listen, err)
+	}
+	// hubsshd must be reachable only through the hub (DESIGN.md, security
+	// model 2); a TCP port is for local tests and benchmarks.
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("--listen %q: only loopback addresses are allowed; use --socket behind jupyter-server-proxy", o.listen)
+	}
+	return net.Listen("tcp", o.listen)
+}
+
+func listenUnix(path string) (net.Listener, error) {
+	// A socket left by a crashed earlier run would make listen fail.
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSocket != 0 {
+		os.Remove(path)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("chmod %s: %w", o.socket, err)
+		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
 	return ln, nil
 }

@@ -6,20 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/coder/websocket"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/hubssh/hubssh/internal/hubapi"
+	"github.com/hubssh/hubssh/internal/controlapi"
 )
-
-// The harness owns the machine the servers run on, so it deploys keys and
-// reads host keys straight from the user's home. hubssh itself does neither
-// this way: it goes through hubsshd's authenticated control path.
 
 // NewKey writes a fresh ed25519 key pair to dir/id_ed25519{,.pub} and
 // returns the private key path and the public key line.
@@ -47,7 +41,30 @@ func NewKey(dir string) (path string, pub []byte, err error) {
 	return path, pub, nil
 }
 
-// AuthorizeKey appends an authorized_keys line to user's ~/.ssh.
+// Control is a control API client with user's token: what hubssh uses to
+// deploy keys and read host keys.
+func (h *Hub) Control(user string) *controlapi.Client {
+	return &controlapi.Client{Base: h.URL, Token: h.tokens[user]}
+}
+
+// DeployKey deploys a public key line to a running server through hubsshd's
+// control API, as hubssh does.
+func (h *Hub) DeployKey(ctx context.Context, user, server string, pub []byte) error {
+	_, err := h.Control(user).AddKey(ctx, user, server, string(pub))
+	return err
+}
+
+// HostKey reads the server's host key through the control API.
+func (h *Hub) HostKey(ctx context.Context, user, server string) (string, error) {
+	keys, err := h.Control(user).HostKeys(ctx, user, server)
+	if err != nil {
+		return "", err
+	}
+	return keys[0], nil
+}
+
+// AuthorizeKey appends an authorized_keys line to user's ~/.ssh directly on
+// disk, as a user would from a JupyterLab terminal (no control API needed).
 func (h *Hub) AuthorizeKey(user string, pub []byte) error {
 	dir := filepath.Join(h.Home(user), ".ssh")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -62,32 +79,6 @@ func (h *Hub) AuthorizeKey(user string, pub []byte) error {
 		return fmt.Errorf("authorize key: %w", err)
 	}
 	return f.Close()
-}
-
-// HostKey makes sure hubsshd runs in the server and returns its public host
-// key line. jupyter-server-proxy answers 101 first and starts hubsshd after,
-// so the proof that it runs is its SSH banner, not the upgrade.
-func (h *Hub) HostKey(ctx context.Context, user, server string) (string, error) {
-	wsURL := hubapi.WebsocketURL(h.URL, user, server)
-	hdr := http.Header{"Authorization": {"token " + h.tokens[user]}}
-	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: hdr})
-	if err != nil {
-		return "", fmt.Errorf("open %s: %w", wsURL, err)
-	}
-	defer c.CloseNow()
-	_, banner, err := c.Read(ctx)
-	if err != nil {
-		return "", fmt.Errorf("wait for hubsshd's banner: %w", err)
-	}
-	if !strings.HasPrefix(string(banner), "SSH-2.0-") {
-		return "", fmt.Errorf("hubsshd sent %q, not an SSH banner", banner)
-	}
-	pubPath := filepath.Join(h.Home(user), ".local", "state", "hubsshd", "ssh_host_ed25519_key.pub")
-	b, err := os.ReadFile(pubPath)
-	if err != nil {
-		return "", fmt.Errorf("read host key: %w", err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }
 
 // SSHConfig is a throwaway ssh config entry for one server, with every

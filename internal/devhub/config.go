@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/hubssh/hubssh/internal/controlapi"
 )
 
 // hubConfig renders jupyterhub_config.py. Values go through JSON, whose
@@ -66,18 +68,29 @@ type configParams struct {
 
 // serverProxyConfig is the single-user server's jupyter_server_config.json:
 // the jupyter-server-proxy entry "sshd" that starts hubsshd on a private unix
-// socket and relays raw websocket bytes to it. The same entry name and mode
-// as jupyter-sshd-proxy, so existing websocat ProxyCommand lines keep working.
-func serverProxyConfig(hubsshd string) ([]byte, error) {
+// socket and relays raw websocket bytes to it (the same entry name and mode
+// as jupyter-sshd-proxy, so existing websocat ProxyCommand lines keep
+// working), and "sshd-control", the control API in HTTP mode.
+func serverProxyConfig(hubsshd, activityInterval string) ([]byte, error) {
+	sshdCmd := []string{hubsshd, "--socket", "{unix_socket}"}
+	if activityInterval != "" {
+		sshdCmd = append(sshdCmd, "--activity-interval", activityInterval)
+	}
 	cfg := map[string]any{
 		"ServerProxy": map[string]any{
 			"servers": map[string]any{
 				"sshd": map[string]any{
-					"command":          []string{hubsshd, "--socket", "{unix_socket}"},
+					"command":          sshdCmd,
 					"unix_socket":      true,
 					"raw_socket_proxy": true,
 					"timeout":          30,
 					"launcher_entry":   map[string]any{"enabled": false},
+				},
+				controlapi.EntryName: map[string]any{
+					"command":        []string{hubsshd, "--control-socket", "{unix_socket}"},
+					"unix_socket":    true,
+					"timeout":        30,
+					"launcher_entry": map[string]any{"enabled": false},
 				},
 			},
 		},

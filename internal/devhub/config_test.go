@@ -41,7 +41,7 @@ func TestHubConfigGolden(t *testing.T) {
 }
 
 func TestServerProxyConfigGolden(t *testing.T) {
-	got, err := serverProxyConfig("/opt/hubsshd")
+	got, err := serverProxyConfig("/opt/hubsshd", "")
 	if err != nil {
 		t.Fatal(err)
 	}

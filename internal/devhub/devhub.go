@@ -38,6 +38,9 @@ type Options struct {
 	Dir     string   // state directory; created if missing
 	Users   []string // created at start, each with a token (default alice, bob)
 	Extra   string   // appended to jupyterhub_config.py
+	// ActivityInterval is hubsshd's --activity-interval (tests shorten it
+	// to see SSH use reach the hub quickly); empty keeps hubsshd's default.
+	ActivityInterval string
 }
 
 // Hub is a running local JupyterHub.
@@ -75,7 +78,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, fmt.Errorf("write hub config: %w", err)
 	}
-	spc, err := serverProxyConfig(o.Hubsshd)
+	spc, err := serverProxyConfig(o.Hubsshd, o.ActivityInterval)
 	if err != nil {
 		return nil, err
 	}

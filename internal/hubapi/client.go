@@ -17,7 +17,8 @@ import (
 // the Authorization header of requests under /hub/api/, never into a URL or
 // an error message.
 type Client struct {
-	base  *url.URL
+	base  *url.URL // the hub's public base URL; nil for NewAPIClient
+	api   string   // ".../hub/api/"
 	token string
 	http  *http.Client
 }
@@ -25,13 +26,24 @@ type Client struct {
 // NewClient returns a client for the hub at base (see ParseHubURL). A nil
 // httpClient means a client with a 30 s timeout per request.
 func NewClient(base *url.URL, token string, httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Client{base: base, token: token, http: httpClient}
+	return &Client{base: base, api: base.String() + "hub/api/", token: token, http: orDefault(httpClient)}
 }
 
-// Base is the hub's base URL.
+// NewAPIClient returns a client for an API URL as a single-user server gets
+// it in $JUPYTERHUB_API_URL (e.g. "http://hub:8081/hub/api"), which may
+// differ from the public URL users know.
+func NewAPIClient(apiURL, token string, httpClient *http.Client) *Client {
+	return &Client{api: strings.TrimSuffix(apiURL, "/") + "/", token: token, http: orDefault(httpClient)}
+}
+
+func orDefault(hc *http.Client) *http.Client {
+	if hc == nil {
+		return &http.Client{Timeout: 30 * time.Second}
+	}
+	return hc
+}
+
+// Base is the hub's public base URL (nil for a client from NewAPIClient).
 func (c *Client) Base() *url.URL { return c.base }
 
 // StatusError is a reply from the hub other than the one expected.
@@ -84,7 +96,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any,
 		}
 		rd = bytes.NewReader(b)
 	}
-	u := c.base.String() + "hub/api/" + path
+	u := c.api + path
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, path, err)
@@ -150,6 +162,16 @@ func oneLine(s string) string {
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// rootURLError drops the URL from a *url.Error: callers name the endpoint
+// themselves, and a URL may carry a query with credentials.
+func rootURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // redact drops any query string: a URL in an error message must never carry

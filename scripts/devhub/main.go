@@ -125,8 +125,9 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 	if err != nil {
 		return 1, err
 	}
-	if err := hub.AuthorizeKey("alice", pub); err != nil {
-		return 1, err
+	// Through hubsshd's control API, with alice's token, as hubssh does.
+	if err := hub.DeployKey(ctx, "alice", "", pub); err != nil {
+		return 1, fmt.Errorf("deploy key: %w", err)
 	}
 	hostKey, err := hub.HostKey(ctx, "alice", "")
 	if err != nil {

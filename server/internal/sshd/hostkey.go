@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/hubssh/hubssh/internal/atomicfile"
 )
 
 // HostKeyFile is the name of the ed25519 host key inside the state dir; the
@@ -70,7 +72,7 @@ func LoadOrCreateHostKey(dir string) (ssh.Signer, error) {
 		return nil, err
 	}
 	pub := ssh.MarshalAuthorizedKey(s.PublicKey())
-	if err := writeFileAtomic(path+".pub", pub, 0o644); err != nil {
+	if err := atomicfile.Write(path+".pub", pub, 0o644); err != nil {
 		return nil, fmt.Errorf("write host public key: %w", err)
 	}
 	return s, nil
@@ -94,24 +96,4 @@ func loadHostKey(path string) (ssh.Signer, error) {
 		return nil, fmt.Errorf("parse host key %s: %w", path, err)
 	}
 	return s, nil
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/hubssh/hubssh/server/internal/authkeys"
 )
 
 // Config is everything the server needs, filled by main from flags and the
@@ -117,7 +119,7 @@ func versionToken(v string) string {
 }
 
 func (s *Server) checkPublicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-	keys, problems := loadAuthorizedKeys(s.cfg.AuthorizedKeysFiles)
+	keys, problems := authkeys.Load(s.cfg.AuthorizedKeysFiles)
 	for _, p := range problems {
 		s.log.Warn("authorized keys", "problem", p)
 	}

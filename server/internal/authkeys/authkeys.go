@@ -1,4 +1,6 @@
-package sshd
+// Package authkeys reads authorized_keys files and edits the one hubssh
+// manages. hubsshd's SSH server reads; its control API writes.
+package authkeys
 
 import (
 	"bufio"
@@ -19,12 +21,12 @@ type AuthorizedKey struct {
 	Source  string // "file:line", for the log
 }
 
-// ParseAuthorizedKeys reads authorized_keys content. Lines that are empty,
+// Parse reads authorized_keys content. Lines that are empty,
 // comments or unparsable are skipped with a note in problems. A key that
 // carries options (restrict, command=, from=, …) is refused, not used
 // without them: hubsshd does not enforce options yet, and silently dropping a
 // restriction would grant more than its owner wrote.
-func ParseAuthorizedKeys(name string, data []byte) (keys []AuthorizedKey, problems []string) {
+func Parse(name string, data []byte) (keys []AuthorizedKey, problems []string) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for line := 1; sc.Scan(); line++ {
@@ -51,9 +53,9 @@ func ParseAuthorizedKeys(name string, data []byte) (keys []AuthorizedKey, proble
 	return keys, problems
 }
 
-// loadAuthorizedKeys reads every file in paths, freshly on each call so a key
+// Load reads every file in paths, freshly on each call so a key
 // added a moment ago works at once. Missing files are normal.
-func loadAuthorizedKeys(paths []string) (keys []AuthorizedKey, problems []string) {
+func Load(paths []string) (keys []AuthorizedKey, problems []string) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -76,7 +78,7 @@ func loadAuthorizedKeys(paths []string) (keys []AuthorizedKey, problems []string
 			problems = append(problems, fmt.Sprintf("%s: %v", p, err))
 			continue
 		}
-		k, pr := ParseAuthorizedKeys(p, data)
+		k, pr := Parse(p, data)
 		keys = append(keys, k...)
 		problems = append(problems, pr...)
 	}

@@ -1,4 +1,4 @@
-package sshd
+package authkeys
 
 import (
 	"crypto/ed25519"
@@ -19,7 +19,7 @@ var testPub = func() string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
 }()
 
-func TestParseAuthorizedKeys(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name         string
 		content      string
@@ -39,7 +39,7 @@ func TestParseAuthorizedKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keys, problems := ParseAuthorizedKeys("keys", []byte(tt.content))
+			keys, problems := Parse("keys", []byte(tt.content))
 			if len(keys) != tt.wantKeys {
 				t.Errorf("got %d keys, want %d", len(keys), tt.wantKeys)
 			}
@@ -58,12 +58,12 @@ func TestParseAuthorizedKeys(t *testing.T) {
 	}
 }
 
-func FuzzParseAuthorizedKeys(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"", testPub, "restrict " + testPub, "# c\n" + testPub + " x\r\n", `command="a b" ` + testPub} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, content string) {
-		keys, _ := ParseAuthorizedKeys("f", []byte(content))
+		keys, _ := Parse("f", []byte(content))
 		// Whatever the input, a key with options must never come back.
 		for _, k := range keys {
 			line := lineOf(t, content, k.Source)
@@ -95,7 +95,7 @@ func TestAuthorizedKeysFilePolicy(t *testing.T) {
 		}
 	}
 	os.Chmod(open, 0o666)
-	keys, problems := loadAuthorizedKeys([]string{good, open, filepath.Join(dir, "missing")})
+	keys, problems := Load([]string{good, open, filepath.Join(dir, "missing")})
 	if len(keys) != 1 || keys[0].Source != good+":1" {
 		t.Errorf("keys %v, want only the one from %s", keys, good)
 	}

@@ -1,0 +1,43 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWrite(t *testing.T) {
+	tests := []struct {
+		name string
+		old  *string // nil: no file before
+		mode os.FileMode
+	}{
+		{name: "new file", mode: 0o600},
+		{name: "replace", old: ptr("old content\n"), mode: 0o644},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "f")
+			if tt.old != nil {
+				os.WriteFile(p, []byte(*tt.old), 0o600)
+			}
+			if err := Write(p, []byte("new\n"), tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(p)
+			st, _ := os.Stat(p)
+			if string(b) != "new\n" || st.Mode().Perm() != tt.mode {
+				t.Errorf("content %q mode %04o, want %q %04o", b, st.Mode().Perm(), "new\n", tt.mode)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+				t.Errorf("%d entries in the dir, want 1 (temp file left?)", len(ents))
+			}
+		})
+	}
+	if err := Write(filepath.Join(t.TempDir(), "missing-dir", "f"), nil, 0o600); err == nil {
+		t.Error("write into a missing directory succeeded")
+	}
+}
+
+func ptr(s string) *string { return &s }

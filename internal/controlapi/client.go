@@ -1,0 +1,118 @@
+package controlapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client calls the control API of users' servers on one hub. The token is
+// sent only in the Authorization header.
+type Client struct {
+	Base  *url.URL // the hub's base URL
+	Token string
+	HTTP  *http.Client // nil: 60 s timeout (the first request starts hubsshd)
+}
+
+// StatusError is a reply other than the one expected. Code 0 never occurs.
+type StatusError struct {
+	Code    int
+	Message string // hubsshd's message, or a note on what answered instead
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("control API: HTTP %d: %s", e.Code, e.Message)
+}
+
+// HostKeys returns the host public keys of user's server.
+func (c *Client) HostKeys(ctx context.Context, user, server string) ([]string, error) {
+	var out HostKeys
+	if err := c.do(ctx, http.MethodGet, Path(user, server, PathHostKeys), nil, &out, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if len(out.HostKeys) == 0 {
+		return nil, errors.New("control API: the server reported no host keys")
+	}
+	return out.HostKeys, nil
+}
+
+// AddKey deploys a public key line to user's server.
+func (c *Client) AddKey(ctx context.Context, user, server, publicKey string) (Key, error) {
+	var out Key
+	err := c.do(ctx, http.MethodPost, Path(user, server, PathKeys), AddKey{PublicKey: publicKey}, &out, http.StatusCreated, http.StatusOK)
+	return out, err
+}
+
+// Keys lists the keys deployed to user's server.
+func (c *Client) Keys(ctx context.Context, user, server string) ([]Key, error) {
+	var out Keys
+	err := c.do(ctx, http.MethodGet, Path(user, server, PathKeys), nil, &out, http.StatusOK)
+	return out.Keys, err
+}
+
+// RemoveKey removes a deployed key by its SHA256 fingerprint.
+func (c *Client) RemoveKey(ctx context.Context, user, server, fingerprint string) error {
+	return c.do(ctx, http.MethodDelete, Path(user, server, PathKeys+"/"+url.PathEscape(fingerprint)), nil, nil, http.StatusNoContent)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any, want ...int) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base.String()+path, rd)
+	if err != nil {
+		return fmt.Errorf("control API: %w", err)
+	}
+	req.Header.Set("Authorization", "token "+c.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	// A redirect means the server is not running (or a login page): report
+	// it, do not follow it with the token.
+	noFollow := *hc
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("control API %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	for _, w := range want {
+		if resp.StatusCode == w {
+			if out != nil {
+				if err := json.Unmarshal(data, out); err != nil {
+					return &StatusError{Code: resp.StatusCode, Message: "reply is not the control API's JSON"}
+				}
+			}
+			return nil
+		}
+	}
+	var e Error
+	if json.Unmarshal(data, &e) != nil || e.Message == "" {
+		e.Message = "answered by something other than hubsshd's control API"
+		if loc := resp.Header.Get("Location"); loc != "" {
+			e.Message += " (redirect to " + strings.SplitN(loc, "?", 2)[0] + ")"
+		}
+	}
+	return &StatusError{Code: resp.StatusCode, Message: e.Message}
+}

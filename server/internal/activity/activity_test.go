@@ -1,0 +1,91 @@
+package activity
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestReporter(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []map[string]any
+	var fail atomic.Bool
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "token server-token" || r.Method != http.MethodPost {
+			w.WriteHeader(403)
+			return
+		}
+		if fail.Load() {
+			w.WriteHeader(503)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		mu.Lock()
+		bodies = append(bodies, m)
+		mu.Unlock()
+	}))
+	defer hub.Close()
+	var last atomic.Int64
+	r := &Reporter{
+		URL: hub.URL, Token: "server-token", Server: "gpu", Interval: 20 * time.Millisecond,
+		Last: func() time.Time {
+			if n := last.Load(); n != 0 {
+				return time.Unix(0, n)
+			}
+			return time.Time{}
+		},
+		Log: slog.New(slog.DiscardHandler),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(bodies) }
+
+	time.Sleep(100 * time.Millisecond)
+	if n := count(); n != 0 {
+		t.Fatalf("%d reports with no activity", n)
+	}
+	when := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	last.Store(when.UnixNano())
+	waitFor(t, func() bool { return count() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := count(); n != 1 {
+		t.Fatalf("%d reports for one activity, want 1", n)
+	}
+	mu.Lock()
+	got := bodies[0]
+	mu.Unlock()
+	servers, _ := got["servers"].(map[string]any)
+	gpu, _ := servers["gpu"].(map[string]any)
+	if got["last_activity"] != "2026-11-25T07:00:00.000000Z" || gpu["last_activity"] != got["last_activity"] {
+		t.Errorf("body %v", got)
+	}
+	// A failed post is retried on the next tick.
+	fail.Store(true)
+	last.Store(when.Add(time.Minute).UnixNano())
+	time.Sleep(100 * time.Millisecond)
+	fail.Store(false)
+	waitFor(t, func() bool { return count() == 2 })
+	cancel()
+	<-done
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
