@@ -8,36 +8,39 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// agentSocket is a session's SSH_AUTH_SOCK: a unix socket in a private
+// agentSocket is a connection's SSH_AUTH_SOCK: a unix socket in a private
 // directory whose connections become auth-agent@openssh.com channels to the
 // client's agent (OpenSSH's PROTOCOL, "agent forwarding").
+//
+// Like sshd, one per connection: once any session asked, every later
+// session of the connection gets it. ssh2 (open-remote-ssh) relies on
+// that: it sends auth-agent-req@openssh.com only on its first exec.
 type agentSocket struct {
 	dir, path string
 	ln        net.Listener
 }
 
-func (sess *session) startAgent() bool {
-	if sess.agent != nil {
+// startAgent sets up agent forwarding for the connection (idempotent).
+func (c *conn) startAgent() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.agent != nil {
 		return true
-	}
-	if sess.hasStarted() {
-		return false // too late: the command's environment is fixed
 	}
 	dir, err := os.MkdirTemp("", "hubsshd-agent-") // mode 0700
 	if err != nil {
-		sess.log.Warn("agent forwarding", "err", err)
+		c.log.Warn("agent forwarding", "err", err)
 		return false
 	}
 	path := filepath.Join(dir, "agent.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		os.RemoveAll(dir)
-		sess.log.Warn("agent forwarding", "err", err)
+		c.log.Warn("agent forwarding", "err", err)
 		return false
 	}
 	os.Chmod(path, 0o600)
-	sess.agent = &agentSocket{dir: dir, path: path, ln: ln}
-	c := sess.conn
+	c.agent = &agentSocket{dir: dir, path: path, ln: ln}
 	c.goFunc(func() {
 		for {
 			nc, err := ln.Accept()
@@ -56,6 +59,16 @@ func (sess *session) startAgent() bool {
 		}
 	})
 	return true
+}
+
+// agentPath is SSH_AUTH_SOCK for new sessions, "" without forwarding.
+func (c *conn) agentPath() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.agent == nil {
+		return ""
+	}
+	return c.agent.path
 }
 
 // close removes the socket and its directory; nil-safe.

@@ -22,6 +22,7 @@ type conn struct {
 
 	mu       sync.Mutex
 	forwards map[string]io.Closer // remote forwards by "tcp host:port" or "unix path"
+	agent    *agentSocket         // set by the first auth-agent-req
 	wg       sync.WaitGroup
 }
 
@@ -46,13 +47,16 @@ func (c *conn) goFunc(f func()) {
 	}()
 }
 
-// close stops the connection's remote forwards and waits for its workers.
+// close stops the connection's remote forwards and agent socket, and waits
+// for its workers.
 func (c *conn) close() {
 	c.mu.Lock()
 	for k, l := range c.forwards {
 		l.Close()
 		delete(c.forwards, k)
 	}
+	c.agent.close()
+	c.agent = nil
 	c.mu.Unlock()
 	c.wg.Wait()
 }

@@ -304,3 +304,38 @@ func TestNoGoroutineLeak(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestAgentSocketPerConnection(t *testing.T) {
+	// ssh2 asks once, on its first exec, and expects later sessions to
+	// have the agent too; the socket goes away with the connection.
+	f := newFixture(t)
+	client, err := f.dial(t, f.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := client.NewSession()
+	if ok, err := first.SendRequest("auth-agent-req@openssh.com", true, nil); !ok || err != nil {
+		t.Fatalf("auth-agent-req: %v %v", ok, err)
+	}
+	first.Run("true")
+	second, _ := client.NewSession()
+	out, err := second.Output(`echo "$SSH_AUTH_SOCK"`)
+	sock := strings.TrimSpace(string(out))
+	if err != nil || sock == "" {
+		t.Fatalf("second session has no SSH_AUTH_SOCK (%v)", err)
+	}
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("agent socket %s: %v", sock, err)
+	}
+	client.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Dir(sock)); os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("agent socket dir left after the connection closed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

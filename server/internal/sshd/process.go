@@ -71,8 +71,8 @@ func (sess *session) environ() []string {
 		k, v, _ := strings.Cut(kv, "=")
 		env.set(k, v)
 	}
-	if sess.agent != nil {
-		env.set("SSH_AUTH_SOCK", sess.agent.path)
+	if p := sess.conn.agentPath(); p != "" {
+		env.set("SSH_AUTH_SOCK", p)
 	}
 	if sess.pty != nil && sess.pty.Term != "" {
 		env.set("TERM", sess.pty.Term)

@@ -18,9 +18,8 @@ type session struct {
 	ch   ssh.Channel
 	log  *slog.Logger
 
-	env   []string // from accepted "env" requests
-	pty   *ptyRequest
-	agent *agentSocket // set by auth-agent-req@openssh.com
+	env []string // from accepted "env" requests
+	pty *ptyRequest
 
 	mu      sync.Mutex
 	started bool
@@ -38,8 +37,6 @@ func (s *Server) handleSession(c *conn, nch ssh.NewChannel) {
 		return
 	}
 	sess := &session{srv: s, conn: c, ch: ch, log: c.log}
-	// A closure: sess.agent is set later, by auth-agent-req.
-	defer func() { sess.agent.close() }()
 	for req := range reqs {
 		ok := sess.handle(req)
 		if req.WantReply {
@@ -99,7 +96,7 @@ func (sess *session) handle(req *ssh.Request) bool {
 	case "auth-agent-req@openssh.com":
 		// Answer success: ssh2 (open-remote-ssh) asks with want_reply and
 		// fails every later exec when refused (CLIENTS.md).
-		return sess.startAgent()
+		return sess.conn.startAgent()
 	case "shell":
 		return sess.prepare(nil)
 	case "exec":
