@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -49,5 +57,69 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 			ln.Close()
 			t.Errorf("--listen %s accepted", addr)
 		}
+	}
+}
+
+func TestRunShutdownClosesEverything(t *testing.T) {
+	// SIGTERM from jupyter-server-proxy cancels run's context: sessions
+	// end, remote-forward listeners close, run returns 0.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("JUPYTERHUB_ACTIVITY_URL", "")
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := ssh.NewSignerFromKey(priv)
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o600)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"--listen", addr}, io.Discard) }()
+	var client *ssh.Client
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		client, err = ssh.Dial("tcp", addr, &ssh.ClientConfig{
+			User: "u", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), // a test of shutdown, not of host keys
+		})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hubsshd did not come up: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	rl, err := client.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd := rl.Addr().String()
+	s, _ := client.NewSession()
+	if err := s.Start("sleep 60"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("run returned %d after shutdown, want 0", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after shutdown")
+	}
+	closed := make(chan struct{})
+	go func() { client.Wait(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Error("client connection still open after shutdown")
+	}
+	if c, err := net.Dial("tcp", fwd); err == nil {
+		c.Close()
+		t.Error("remote forward listener still open after shutdown (orphaned forwarder)")
 	}
 }
