@@ -61,7 +61,11 @@ func isDenied(err error) bool {
 
 // controlSocket finds the unix socket of alice's control hubsshd from its
 // command line, to talk to it without the hub and its proxy in between.
-func controlSocket(t *testing.T) string {
+func controlSocket(t *testing.T) string { return aliceSocket(t, "--control-socket") }
+
+// aliceSocket finds the socket a hubsshd of alice's default server was
+// started with (flag --socket or --control-socket).
+func aliceSocket(t *testing.T, flag string) string {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, p := range procs {
@@ -71,7 +75,7 @@ func controlSocket(t *testing.T) string {
 		}
 		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 		for i, a := range args {
-			if a == "--control-socket" && i+1 < len(args) {
+			if a == flag && i+1 < len(args) {
 				env, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "environ"))
 				if bytes.Contains(env, []byte("JUPYTERHUB_USER=alice\x00")) && bytes.Contains(env, []byte("JUPYTERHUB_SERVER_NAME=\x00")) {
 					return args[i+1]
@@ -79,7 +83,7 @@ func controlSocket(t *testing.T) string {
 			}
 		}
 	}
-	t.Fatal("no control hubsshd process found for alice's default server")
+	t.Fatalf("no hubsshd %s process found for alice's default server", flag)
 	return ""
 }
 
@@ -120,14 +124,24 @@ func TestControlChecksTokenItself(t *testing.T) {
 			t.Errorf("%s: HTTP %d %s, want %d", tt.name, resp.StatusCode, body, tt.want)
 		}
 	}
-	// The socket is private to the server's user.
-	st, err := os.Stat(sock)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func TestSocketsArePrivate(t *testing.T) {
+	// Only the server's own user can reach hubsshd without the hub.
+	c := newClient(t, "alice", "") // starts the control hubsshd
+	if r := c.run(t, "", "ssh", c.alias, "true"); r.code != 0 { // and the SSH one
+		t.Fatalf("ssh: %d %s", r.code, r.stderr)
 	}
-	dst, _ := os.Stat(filepath.Dir(sock))
-	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
-		t.Errorf("control socket mode %04o in a dir of mode %04o; want 0600 in 0700", st.Mode().Perm(), dst.Mode().Perm())
+	for _, flag := range []string{"--socket", "--control-socket"} {
+		sock := aliceSocket(t, flag)
+		st, err := os.Stat(sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, _ := os.Stat(filepath.Dir(sock))
+		if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+			t.Errorf("%s %s: mode %04o in a dir of mode %04o; want 0600 in 0700", flag, sock, st.Mode().Perm(), dst.Mode().Perm())
+		}
 	}
 }
 
