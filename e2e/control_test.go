@@ -128,7 +128,7 @@ func TestControlChecksTokenItself(t *testing.T) {
 
 func TestSocketsArePrivate(t *testing.T) {
 	// Only the server's own user can reach hubsshd without the hub.
-	c := newClient(t, "alice", "") // starts the control hubsshd
+	c := newClient(t, "alice", "")                              // starts the control hubsshd
 	if r := c.run(t, "", "ssh", c.alias, "true"); r.code != 0 { // and the SSH one
 		t.Fatalf("ssh: %d %s", r.code, r.stderr)
 	}
