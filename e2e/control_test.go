@@ -18,6 +18,7 @@ import (
 
 	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/devhub"
+	"github.com/hubssh/hubssh/internal/testutil"
 )
 
 func ctx(t *testing.T) context.Context {
@@ -196,11 +197,11 @@ grep -o 'port [0-9]*' "$HOME/.rs-http.log"
 		t.Fatalf("install script: exit %d out %q err %q", r.code, r.stdout, r.stderr)
 	}
 
-	lp := freeLocalPort(t)
+	lp := testutil.FreePort(t)
 	bg := c.background(t, "-N", "-D", fmt.Sprintf("127.0.0.1:%d", lp), c.alias)
-	conn := dialRetry(t, fmt.Sprintf("127.0.0.1:%d", lp), bg)
+	conn := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), bg)
 	defer conn.Close()
-	socks5(t, conn, port)
+	testutil.SOCKS5Connect(t, conn, port)
 	fmt.Fprintf(conn, "GET / HTTP/1.0\r\nHost: x\r\n\r\n")
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	reply, _ := io.ReadAll(conn)

@@ -4,14 +4,14 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/hubssh/hubssh/internal/testutil"
 )
 
 // TestOpenSSHFeaturesThroughHub runs what people and Remote-SSH do with
@@ -19,34 +19,34 @@ import (
 // jupyter-server-proxy to hubsshd.
 func TestOpenSSHFeaturesThroughHub(t *testing.T) {
 	c := newClient(t, "alice", "")
-	echo := lineEcho(t, "tcp", "127.0.0.1:0")
+	echo := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
 	echoPort := echo.Addr().(*net.TCPAddr).Port
 
 	t.Run("-N -L without a session", func(t *testing.T) {
-		lp := freeLocalPort(t)
+		lp := testutil.FreePort(t)
 		bg := c.background(t, "-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("%d:127.0.0.1:%d", lp, echoPort), c.alias)
-		conn := dialRetry(t, fmt.Sprintf("127.0.0.1:%d", lp), bg)
+		conn := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), bg)
 		defer conn.Close()
-		lineRoundTrip(t, conn, "via -L")
+		testutil.LineRoundTrip(t, conn, "via -L")
 	})
 	t.Run("-R", func(t *testing.T) {
-		rp := freeLocalPort(t)
+		rp := testutil.FreePort(t)
 		bg := c.background(t, "-N", "-o", "ExitOnForwardFailure=yes", "-R", fmt.Sprintf("%d:127.0.0.1:%d", rp, echoPort), c.alias)
-		conn := dialRetry(t, fmt.Sprintf("127.0.0.1:%d", rp), bg)
+		conn := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", rp), bg)
 		defer conn.Close()
-		lineRoundTrip(t, conn, "via -R")
+		testutil.LineRoundTrip(t, conn, "via -R")
 	})
 	t.Run("-L to a unix socket", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "s.sock")
-		lineEcho(t, "unix", sock)
-		lp := freeLocalPort(t)
+		testutil.LineEcho(t, "unix", sock)
+		lp := testutil.FreePort(t)
 		bg := c.background(t, "-N", "-o", "ExitOnForwardFailure=yes", "-L", fmt.Sprintf("%d:%s", lp, sock), c.alias)
-		conn := dialRetry(t, fmt.Sprintf("127.0.0.1:%d", lp), bg)
+		conn := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), bg)
 		defer conn.Close()
-		lineRoundTrip(t, conn, "via a unix socket")
+		testutil.LineRoundTrip(t, conn, "via a unix socket")
 	})
 	t.Run("-A and ssh-add -l", func(t *testing.T) {
-		agent := startAgent(t, c.identity)
+		agent := testutil.StartAgent(t, c.identity)
 		r := c.runEnv(t, "", []string{"HUBSSH_TOKEN=" + c.token, "SSH_AUTH_SOCK=" + agent}, "ssh", "-A", c.alias, "ssh-add -l")
 		if r.code != 0 || !strings.Contains(r.stdout, "(ED25519)") {
 			t.Errorf("exit %d, out %q, err %q", r.code, r.stdout, r.stderr)
@@ -97,18 +97,5 @@ func TestOpenSSHFeaturesThroughHub(t *testing.T) {
 			}
 			os.Remove(filepath.Join(home, tt.dest))
 		})
-	}
-}
-
-func lineRoundTrip(t *testing.T, c net.Conn, msg string) {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "%s\n", msg)
-	buf := make([]byte, len("echo:")+len(msg)+1)
-	if _, err := io.ReadFull(c, buf); err != nil {
-		t.Fatal(err)
-	}
-	if want := "echo:" + msg + "\n"; string(buf) != want {
-		t.Fatalf("got %q, want %q", buf, want)
 	}
 }

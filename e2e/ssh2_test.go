@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubssh/hubssh/internal/testutil"
 )
 
 // TestOpenRemoteSSH runs e2e/ssh2/open-remote-ssh.js with both ssh2
@@ -26,10 +27,10 @@ func TestOpenRemoteSSH(t *testing.T) {
 		t.Fatal("node not found: install Node.js (scripts/setup checks for it)")
 	}
 	root, _ := filepath.Abs("..")
-	tcp := lineEcho(t, "tcp", "127.0.0.1:0")
+	tcp := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
 	sockPath := filepath.Join(t.TempDir(), "fwd.sock")
-	lineEcho(t, "unix", sockPath)
-	agentSock := startAgent(t, c.identity)
+	testutil.LineEcho(t, "unix", sockPath)
+	agentSock := testutil.StartAgent(t, c.identity)
 
 	for _, version := range []string{"1.14", "1.17"} {
 		t.Run("ssh2@"+version, func(t *testing.T) {
@@ -80,59 +81,4 @@ func TestOpenRemoteSSH(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lineEcho answers each line with "echo:" + line, on this machine (which is
-// the server's machine too).
-func lineEcho(t *testing.T, network, addr string) net.Listener {
-	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					fmt.Fprintf(c, "echo:%s\n", sc.Text())
-				}
-			}()
-		}
-	}()
-	return ln
-}
-
-// startAgent runs ssh-agent with key loaded and returns its socket.
-func startAgent(t *testing.T, key string) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		t.Fatalf("ssh-agent: %v", err)
-	}
-	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("ssh-agent did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	add := exec.Command("ssh-add", key)
-	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("ssh-add: %v: %s", err, out)
-	}
-	return sock
 }

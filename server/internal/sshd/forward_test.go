@@ -14,75 +14,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubssh/hubssh/internal/testutil"
 	"golang.org/x/crypto/ssh"
 )
-
-// echoListener serves a line-echo on ln: each connection gets back what it
-// sends, prefixed, until EOF.
-func echoListener(t *testing.T, network, addr string) net.Listener {
-	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					fmt.Fprintf(c, "echo:%s\n", sc.Text())
-				}
-			}()
-		}
-	}()
-	return ln
-}
-
-func roundTrip(t *testing.T, c net.Conn, msg string) {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := fmt.Fprintf(c, "%s\n", msg); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "echo:" + msg + "\n"; line != want {
-		t.Fatalf("got %q, want %q", line, want)
-	}
-}
 
 func TestDirectTCPIP(t *testing.T) {
 	f := newFixture(t)
 	client := f.mustDial(t) // no session is ever opened: ssh -N -L
-	ln := echoListener(t, "tcp", "127.0.0.1:0")
+	ln := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
 	c, err := client.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	roundTrip(t, c, "hello")
-	roundTrip(t, c, "again")
+	testutil.LineRoundTrip(t, c, "hello")
+	testutil.LineRoundTrip(t, c, "again")
 }
 
 func TestDirectStreamLocal(t *testing.T) {
 	f := newFixture(t)
 	client := f.mustDial(t)
 	path := filepath.Join(t.TempDir(), "s.sock")
-	echoListener(t, "unix", path)
+	testutil.LineEcho(t, "unix", path)
 	c, err := client.Dial("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	roundTrip(t, c, "over a unix socket")
+	testutil.LineRoundTrip(t, c, "over a unix socket")
 }
 
 func TestDirectDialFailureReason(t *testing.T) {
@@ -283,9 +242,9 @@ func TestNoGoroutineLeak(t *testing.T) {
 		s, _ := client.NewSession()
 		s.SendRequest("auth-agent-req@openssh.com", true, nil)
 		s.Run("echo hi")
-		ln := echoListener(t, "tcp", "127.0.0.1:0")
+		ln := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
 		if c, err := client.Dial("tcp", ln.Addr().String()); err == nil {
-			roundTrip(t, c, "x")
+			testutil.LineRoundTrip(t, c, "x")
 			c.Close()
 		}
 		client.Listen("tcp", "127.0.0.1:0")

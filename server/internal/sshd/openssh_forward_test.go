@@ -2,7 +2,6 @@ package sshd
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubssh/hubssh/internal/testutil"
 )
 
 // background starts an OpenSSH "ssh -N" with forwarding flags and stops it
@@ -26,7 +27,7 @@ func (o *openssh) background(t *testing.T, extra ...string) {
 	args = append(args, "127.0.0.1")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "ssh", args...)
-	stderr := &logBuf{}
+	stderr := &testutil.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -35,80 +36,54 @@ func (o *openssh) background(t *testing.T, extra ...string) {
 	o.lastStderr = stderr
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// dialWhenReady dials addr until it accepts (ssh needs a moment to set up).
-func dialWhenReady(t *testing.T, network, addr string, o *openssh) net.Conn {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial(network, addr)
-		if err == nil {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never accepted: %v; ssh said %q", addr, err, o.lastStderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestOpenSSHForwarding(t *testing.T) {
 	f := newFixture(t)
 	o := startOpenSSH(t, f)
-	echo := echoListener(t, "tcp", "127.0.0.1:0")
+	echo := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
 	echoPort := echo.Addr().(*net.TCPAddr).Port
 
 	t.Run("-N -L without a session", func(t *testing.T) {
-		lp := freePort(t)
+		lp := testutil.FreePort(t)
 		o.background(t, "-L", fmt.Sprintf("%d:127.0.0.1:%d", lp, echoPort))
-		c := dialWhenReady(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o)
+		c := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o.lastStderr)
 		defer c.Close()
-		roundTrip(t, c, "via -L")
+		testutil.LineRoundTrip(t, c, "via -L")
 	})
 	t.Run("-D with a SOCKS5 request", func(t *testing.T) {
-		lp := freePort(t)
+		lp := testutil.FreePort(t)
 		o.background(t, "-D", fmt.Sprintf("127.0.0.1:%d", lp))
-		c := dialWhenReady(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o)
+		c := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o.lastStderr)
 		defer c.Close()
-		socks5Connect(t, c, echoPort)
-		roundTrip(t, c, "via SOCKS")
+		testutil.SOCKS5Connect(t, c, echoPort)
+		testutil.LineRoundTrip(t, c, "via SOCKS")
 	})
 	t.Run("-R", func(t *testing.T) {
-		rp := freePort(t)
+		rp := testutil.FreePort(t)
 		o.background(t, "-R", fmt.Sprintf("%d:127.0.0.1:%d", rp, echoPort))
-		c := dialWhenReady(t, "tcp", fmt.Sprintf("127.0.0.1:%d", rp), o)
+		c := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", rp), o.lastStderr)
 		defer c.Close()
-		roundTrip(t, c, "via -R")
+		testutil.LineRoundTrip(t, c, "via -R")
 	})
 	t.Run("-L to a unix socket", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "remote.sock")
-		echoListener(t, "unix", sock)
-		lp := freePort(t)
+		testutil.LineEcho(t, "unix", sock)
+		lp := testutil.FreePort(t)
 		o.background(t, "-L", fmt.Sprintf("%d:%s", lp, sock))
-		c := dialWhenReady(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o)
+		c := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o.lastStderr)
 		defer c.Close()
-		roundTrip(t, c, "via direct-streamlocal")
+		testutil.LineRoundTrip(t, c, "via direct-streamlocal")
 	})
 	t.Run("-R from a unix socket", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "server-side.sock")
 		o.background(t, "-R", fmt.Sprintf("%s:127.0.0.1:%d", sock, echoPort))
-		c := dialWhenReady(t, "unix", sock, o)
+		c := testutil.DialRetry(t, "unix", sock, o.lastStderr)
 		defer c.Close()
-		roundTrip(t, c, "via streamlocal-forward")
+		testutil.LineRoundTrip(t, c, "via streamlocal-forward")
 	})
 	t.Run("refused -L names the reason", func(t *testing.T) {
-		dead, lp := freePort(t), freePort(t)
+		dead, lp := testutil.FreePort(t), testutil.FreePort(t)
 		o.background(t, "-L", fmt.Sprintf("%d:127.0.0.1:%d", lp, dead))
-		c := dialWhenReady(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o)
+		c := testutil.DialRetry(t, "tcp", fmt.Sprintf("127.0.0.1:%d", lp), o.lastStderr)
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		io.Copy(io.Discard, c) // closed by ssh once the server refuses
 		c.Close()
@@ -123,43 +98,12 @@ func TestOpenSSHForwarding(t *testing.T) {
 	})
 }
 
-// socks5Connect does a no-auth SOCKS5 CONNECT to 127.0.0.1:port on c.
-func socks5Connect(t *testing.T, c net.Conn, port int) {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	c.Write([]byte{5, 1, 0})
-	hello := make([]byte, 2)
-	if _, err := io.ReadFull(c, hello); err != nil || hello[1] != 0 {
-		t.Fatalf("SOCKS hello: %v %v", hello, err)
-	}
-	req := []byte{5, 1, 0, 1, 127, 0, 0, 1, 0, 0}
-	binary.BigEndian.PutUint16(req[8:], uint16(port))
-	c.Write(req)
-	reply := make([]byte, 10)
-	if _, err := io.ReadFull(c, reply); err != nil || reply[1] != 0 {
-		t.Fatalf("SOCKS connect reply %v, %v", reply, err)
-	}
-}
-
 func TestOpenSSHAgentForwarding(t *testing.T) {
 	f := newFixture(t)
 	o := startOpenSSH(t, f)
 	requireTool(t, "ssh-agent")
 	requireTool(t, "ssh-add")
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
-	dialWhenReady(t, "unix", sock, o).Close()
-	key := filepath.Join(o.dir, "id")
-	add := exec.Command("ssh-add", key)
-	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("ssh-add: %v: %s", err, out)
-	}
+	sock := testutil.StartAgent(t, filepath.Join(o.dir, "id"))
 	// The remote ssh-add talks to the forwarded agent over SSH_AUTH_SOCK.
 	cmd := exec.Command("ssh", append(append([]string{}, o.args...), "-p", o.port, "-A", "127.0.0.1", "ssh-add -l")...)
 	cmd.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)

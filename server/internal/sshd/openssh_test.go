@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubssh/hubssh/internal/testutil"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -37,7 +38,7 @@ type openssh struct {
 	dir        string
 	args       []string // common options, without port or destination
 	port       string
-	lastStderr *logBuf // of the last background ssh
+	lastStderr *testutil.Buffer // of the last background ssh
 }
 
 // startOpenSSH serves f on 127.0.0.1 and writes a client key, known_hosts
