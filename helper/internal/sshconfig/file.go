@@ -1,0 +1,118 @@
+package sshconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hubssh/hubssh/internal/atomicfile"
+)
+
+// Files names the two files hubssh touches.
+type Files struct {
+	User    string // ~/.ssh/config
+	Managed string // e.g. ~/.ssh/hubssh/config
+}
+
+// Change is what an edit would do to the user's config.
+type Change struct {
+	Path     string // the file written (a symlink's target)
+	Old, New []byte
+}
+
+// Changed reports whether the edit changes anything.
+func (c Change) Changed() bool { return string(c.Old) != string(c.New) }
+
+// resolve follows a symlinked config (dotfile managers keep it elsewhere)
+// so the write lands in the target and the link stays.
+func resolve(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if target, lerr := os.Readlink(path); lerr == nil {
+			// A dangling link: write where it points.
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(path), target)
+			}
+			return target, nil
+		}
+		return path, nil
+	}
+	return real, err
+}
+
+// read returns the file's bytes and mode; a missing file is empty, 0600.
+func read(path string) ([]byte, os.FileMode, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0o600, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	return b, st.Mode().Perm(), nil
+}
+
+// PlanInclude computes the edit that puts hubssh's Include on top of the
+// user's config, without writing.
+func (f Files) PlanInclude() (Change, error) {
+	path, err := resolve(f.User)
+	if err != nil {
+		return Change{}, fmt.Errorf("ssh config %s: %w", f.User, err)
+	}
+	old, _, err := read(path)
+	if err != nil {
+		return Change{}, err
+	}
+	out, _, err := AddInclude(old, f.Managed)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Path: path, Old: old, New: out}, nil
+}
+
+// PlanRemove computes the edit that takes hubssh's lines out again.
+func (f Files) PlanRemove() (Change, error) {
+	path, err := resolve(f.User)
+	if err != nil {
+		return Change{}, fmt.Errorf("ssh config %s: %w", f.User, err)
+	}
+	old, _, err := read(path)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Path: path, Old: old, New: RemoveInclude(old, f.Managed)}, nil
+}
+
+// Write applies a planned change atomically, keeping the file's mode (a
+// new file gets 0600, in a 0700 directory as OpenSSH wants). The file is
+// re-read first: if it changed since the plan, nothing is written.
+func (c Change) Write() error {
+	if !c.Changed() {
+		return nil
+	}
+	now, mode, err := read(c.Path)
+	if err != nil {
+		return err
+	}
+	if string(now) != string(c.Old) {
+		return fmt.Errorf("%s changed while hubssh was editing it; nothing written, run the command again", c.Path)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(c.Path), err)
+	}
+	return atomicfile.Write(c.Path, c.New, mode)
+}
+
+// WriteManaged writes the managed file whole (0600).
+func (f Files) WriteManaged(content []byte) error {
+	if err := os.MkdirAll(filepath.Dir(f.Managed), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(f.Managed), err)
+	}
+	return atomicfile.Write(f.Managed, content, 0o600)
+}

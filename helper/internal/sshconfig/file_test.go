@@ -1,0 +1,117 @@
+package sshconfig
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestApplyAndRemoveOnDisk(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, home string) (userPath, realPath string)
+		wantMode os.FileMode
+	}{
+		{"missing file and dir", func(t *testing.T, home string) (string, string) {
+			p := filepath.Join(home, ".ssh", "config")
+			return p, p
+		}, 0o600},
+		{"0644 file keeps its mode", func(t *testing.T, home string) (string, string) {
+			p := filepath.Join(home, ".ssh", "config")
+			os.MkdirAll(filepath.Dir(p), 0o700)
+			os.WriteFile(p, []byte("Host a\n  User b\n"), 0o644)
+			os.Chmod(p, 0o644)
+			return p, p
+		}, 0o644},
+		{"symlinked config stays a symlink", func(t *testing.T, home string) (string, string) {
+			real := filepath.Join(home, "dotfiles", "ssh_config")
+			os.MkdirAll(filepath.Dir(real), 0o755)
+			os.WriteFile(real, []byte("Host *\r\n  ForwardAgent no\r\n"), 0o600)
+			link := filepath.Join(home, ".ssh", "config")
+			os.MkdirAll(filepath.Dir(link), 0o700)
+			if err := os.Symlink(real, link); err != nil {
+				t.Fatal(err)
+			}
+			return link, real
+		}, 0o600},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := t.TempDir()
+			userPath, realPath := tt.setup(t, home)
+			before, _ := os.ReadFile(realPath)
+			f := Files{User: userPath, Managed: filepath.Join(home, ".ssh", "hubssh", "config")}
+			ch, err := f.PlanInclude()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.Path != realPath || !ch.Changed() {
+				t.Fatalf("plan: path %s changed %v", ch.Path, ch.Changed())
+			}
+			if err := ch.Write(); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := os.ReadFile(realPath)
+			if !strings.Contains(string(after), `Include "`+filepath.ToSlash(f.Managed)+`"`) {
+				t.Fatalf("no include written: %q", after)
+			}
+			st, _ := os.Stat(realPath)
+			if st.Mode().Perm() != tt.wantMode {
+				t.Errorf("mode %04o, want %04o", st.Mode().Perm(), tt.wantMode)
+			}
+			if lst, _ := os.Lstat(userPath); userPath != realPath && lst.Mode()&os.ModeSymlink == 0 {
+				t.Error("the symlink was replaced by a file")
+			}
+			if d, _ := os.Stat(filepath.Dir(realPath)); tt.name == "missing file and dir" && d.Mode().Perm() != 0o700 {
+				t.Errorf("new ~/.ssh mode %04o, want 0700", d.Mode().Perm())
+			}
+			// Applying again changes nothing.
+			again, _ := f.PlanInclude()
+			if again.Changed() {
+				t.Error("second plan wants another change")
+			}
+			rm, err := f.PlanRemove()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rm.Write(); err != nil {
+				t.Fatal(err)
+			}
+			restored, _ := os.ReadFile(realPath)
+			if string(restored) != string(before) {
+				t.Errorf("after remove: %q, want the original %q", restored, before)
+			}
+		})
+	}
+}
+
+func TestWriteRefusesConcurrentEdit(t *testing.T) {
+	home := t.TempDir()
+	p := filepath.Join(home, "config")
+	os.WriteFile(p, []byte("Host a\n"), 0o600)
+	f := Files{User: p, Managed: filepath.Join(home, "hubssh", "config")}
+	ch, err := f.PlanInclude()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("Host a\nHost b\n"), 0o600) // the user saved meanwhile
+	if err := ch.Write(); err == nil || !strings.Contains(err.Error(), "changed while hubssh was editing") {
+		t.Fatalf("err = %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "Host a\nHost b\n" {
+		t.Errorf("the user's newer content was lost: %q", b)
+	}
+}
+
+func TestWriteManaged(t *testing.T) {
+	f := Files{Managed: filepath.Join(t.TempDir(), "hubssh", "config")}
+	if err := f.WriteManaged([]byte("x\n")); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(f.Managed)
+	dst, _ := os.Stat(filepath.Dir(f.Managed))
+	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+		t.Errorf("modes %04o / %04o, want 0600 / 0700", st.Mode().Perm(), dst.Mode().Perm())
+	}
+}
