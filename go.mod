@@ -6,10 +6,13 @@ require (
 	github.com/coder/websocket v1.8.15
 	github.com/creack/pty v1.1.24
 	github.com/pkg/sftp v1.13.12
+	github.com/zalando/go-keyring v0.2.8
 	golang.org/x/crypto v0.59.0
 )
 
 require (
+	github.com/danieljoos/wincred v1.2.3 // indirect
+	github.com/godbus/dbus/v5 v5.2.2 // indirect
 	github.com/kr/fs v0.1.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
