@@ -50,7 +50,8 @@ func (c *Client) Base() *url.URL { return c.base }
 type StatusError struct {
 	Method, Path string
 	Code         int
-	Message      string // the hub's own "message" field, if any
+	Message      string        // the hub's own "message" field, if any
+	RetryAfter   time.Duration // from a 429's Retry-After header
 }
 
 func (e *StatusError) Error() string {
@@ -138,7 +139,8 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any,
 			return resp.StatusCode, &NotHubError{Path: "/hub/api/" + path, Code: resp.StatusCode, Detail: contentKind(resp.Header.Get("Content-Type"))}
 		}
 	}
-	return resp.StatusCode, &StatusError{Method: method, Path: "/hub/api/" + path, Code: resp.StatusCode, Message: oneLine(msg.Message)}
+	return resp.StatusCode, &StatusError{Method: method, Path: "/hub/api/" + path, Code: resp.StatusCode,
+		Message: oneLine(msg.Message), RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
 }
 
 func contentKind(ct string) string {
