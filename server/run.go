@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/version"
 	"github.com/hubssh/hubssh/server/internal/activity"
 	"github.com/hubssh/hubssh/server/internal/authkeys"
@@ -199,6 +200,7 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 		return err
 	}
 	h := &control.Handler{
+		Info: controlapi.Info{Home: p.home, Version: version.Version},
 		Checker: &control.HubChecker{
 			APIURL: api, User: user, Server: os.Getenv(envServerName),
 			Allow: 30 * time.Second, Deny: 5 * time.Second,

@@ -43,6 +43,13 @@ func (c *Client) HostKeys(ctx context.Context, user, server string) ([]string, e
 	return out.HostKeys, nil
 }
 
+// Info returns the server's home folder and hubsshd's version.
+func (c *Client) Info(ctx context.Context, user, server string) (Info, error) {
+	var out Info
+	err := c.do(ctx, http.MethodGet, Path(user, server, PathInfo), nil, &out, http.StatusOK)
+	return out, err
+}
+
 // AddKey deploys a public key line to user's server.
 func (c *Client) AddKey(ctx context.Context, user, server, publicKey string) (Key, error) {
 	var out Key

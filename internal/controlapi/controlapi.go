@@ -15,6 +15,7 @@ const EntryName = "sshd-control"
 // Endpoints, relative to the entry's URL.
 const (
 	PathHostKeys = "hostkeys" // GET → HostKeys
+	PathInfo     = "info"     // GET → Info
 	PathKeys     = "keys"     // GET → Keys; POST AddKey → Key; DELETE keys/FINGERPRINT
 )
 
@@ -26,6 +27,13 @@ func Path(user, server, endpoint string) string {
 // HostKeys lists the server's host public keys, authorized_keys format.
 type HostKeys struct {
 	HostKeys []string `json:"host_keys"`
+}
+
+// Info describes the server side: where sessions start (the folder an
+// editor opens) and hubsshd's version.
+type Info struct {
+	Home    string `json:"home"`
+	Version string `json:"version"`
 }
 
 // AddKey asks hubsshd to accept a public key (one authorized_keys line,

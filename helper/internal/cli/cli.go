@@ -41,8 +41,9 @@ const TokenEnv = "HUBSSH_TOKEN"
 // exitError is an error with the exit code it maps to. Its message is one
 // line that says what went wrong and what to do.
 type exitError struct {
-	code int
-	msg  string
+	code  int
+	msg   string
+	quiet bool // the code is ssh's own; it already said why
 }
 
 func (e *exitError) Error() string { return e.msg }
@@ -54,8 +55,12 @@ func fail(code int, format string, args ...any) error {
 const usage = `usage: hubssh <command> [flags]
 
 commands:
-  proxy     carry an ssh connection to a JupyterHub server (use as ProxyCommand)
-  version   print the version
+  login       remember a hub and its token: hubssh login https://hub.example.org
+  connect     start your server if needed, set up ssh, and log in (or --prepare-only)
+  proxy       carry an ssh connection (the ProxyCommand hubssh writes)
+  ssh-config  show (--dry-run), rewrite or --remove hubssh's lines in ~/.ssh/config
+  logout      forget a hub, its token and its ssh config entries
+  version     print the version
 
 Run "hubssh <command> -h" for a command's flags.`
 
@@ -70,6 +75,14 @@ func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
 	switch args[0] {
 	case "proxy":
 		err = runProxy(ctx, args[1:], stdio, env)
+	case "login":
+		err = runLogin(ctx, args[1:], stdio, env)
+	case "logout":
+		err = runLogout(ctx, args[1:], stdio, env)
+	case "connect":
+		err = runConnect(ctx, args[1:], stdio, env)
+	case "ssh-config":
+		err = runSSHConfig(ctx, args[1:], stdio, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdio.Out, "hubssh", version.Version)
 	case "help", "-h", "--help":
@@ -89,7 +102,9 @@ func report(err error, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		fmt.Fprintln(stderr, "hubssh:", oneLine(ee.msg))
+		if !ee.quiet {
+			fmt.Fprintln(stderr, "hubssh:", oneLine(ee.msg))
+		}
 		return ee.code
 	}
 	fmt.Fprintln(stderr, "hubssh:", oneLine(err.Error()))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/hubssh/hubssh/helper/internal/tunnel"
 	"github.com/hubssh/hubssh/internal/hubapi"
@@ -25,7 +26,7 @@ func parseProxy(args []string, stdio Stdio) (*proxyOptions, error) {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fail(ExitUsage, "proxy takes no arguments, got %q; use --hub, --user, --server", fs.Arg(0))
+		return nil, fail(ExitUsage, "proxy takes a host alias or flags, got %q after the flags", fs.Arg(0))
 	}
 	if o.hub == "" {
 		return nil, fail(ExitUsage, "proxy needs --hub URL, e.g. --hub https://hub.example.org")
@@ -35,7 +36,16 @@ func parseProxy(args []string, stdio Stdio) (*proxyOptions, error) {
 
 // runProxy is the ssh ProxyCommand: stdin/stdout become the SSH stream to
 // hubsshd in the user's server. Nothing but SSH bytes may reach stdout.
+// "hubssh proxy ALIAS" is what hubssh writes into the ssh config; the flag
+// form (--hub, --user, --server, token in HUBSSH_TOKEN) needs no login.
 func runProxy(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	if len(args) == 1 && !strings.HasPrefix(args[0], "-") {
+		svc, err := newService(env, stdio.Err)
+		if err != nil {
+			return err
+		}
+		return asExit(svc.Proxy(ctx, args[0], stdio.In, stdio.Out, progressPrinter(stdio.Err)))
+	}
 	o, err := parseProxy(args, stdio)
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func TestProxyErrors(t *testing.T) {
 		wantMsg  string
 	}{
 		{name: "missing --hub", noHub: true, wantCode: ExitUsage, wantMsg: "proxy needs --hub URL"},
-		{name: "stray argument", args: []string{"extra"}, wantCode: ExitUsage, wantMsg: `takes no arguments, got "extra"`},
+		{name: "stray argument", args: []string{"extra"}, wantCode: ExitUsage, wantMsg: `got "extra" after the flags`},
 		{name: "no token", noToken: true, wantCode: ExitAuth, wantMsg: "no hub token: create one at"},
 		{name: "token rejected", state: hubState{sshd: 403}, wantCode: ExitAuth, wantMsg: "the hub rejected the token"},
 		{name: "token rejected, user found by token", state: hubState{}, args: nil, wantCode: ExitAuth, wantMsg: "rejected the token"},

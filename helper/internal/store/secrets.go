@@ -44,8 +44,8 @@ type Keyring interface {
 type osKeyring struct{}
 
 func (osKeyring) Get(s, u string) (string, error) { return keyring.Get(s, u) }
-func (osKeyring) Set(s, u, p string) error         { return keyring.Set(s, u, p) }
-func (osKeyring) Delete(s, u string) error         { return keyring.Delete(s, u) }
+func (osKeyring) Set(s, u, p string) error        { return keyring.Set(s, u, p) }
+func (osKeyring) Delete(s, u string) error        { return keyring.Delete(s, u) }
 
 const service = "hubssh"
 
@@ -182,3 +182,17 @@ func (s *Secrets) fileSave(m map[string]string) error {
 	b, _ := json.MarshalIndent(m, "", "  ")
 	return atomicfile.Write(s.file(), b, 0o600)
 }
+
+// NoKeyringEnv, when set to any value, keeps hubssh away from the OS
+// keyring (tests, machines where its prompts get in the way): tokens go
+// to the 0600 file.
+const NoKeyringEnv = "HUBSSH_NO_KEYRING"
+
+// NoKeyring is a Keyring that is never there.
+type NoKeyring struct{}
+
+var errNoKeyring = errors.New("keyring disabled by " + NoKeyringEnv)
+
+func (NoKeyring) Get(string, string) (string, error) { return "", errNoKeyring }
+func (NoKeyring) Set(string, string, string) error   { return errNoKeyring }
+func (NoKeyring) Delete(string, string) error        { return errNoKeyring }

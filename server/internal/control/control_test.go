@@ -42,6 +42,7 @@ func pubLine(seed byte) (string, ssh.PublicKey) {
 func newHandler(t *testing.T) *Handler {
 	_, host := pubLine(9)
 	return &Handler{
+		Info:     controlapi.Info{Home: "/home/jovyan", Version: "test"},
 		Checker:  fakeChecker{good: "good"},
 		Keys:     authkeys.KeyFile{Path: filepath.Join(t.TempDir(), "authorized_keys")},
 		HostKeys: []ssh.PublicKey{host},
@@ -64,6 +65,8 @@ func TestHandler(t *testing.T) {
 		{name: "cookie only is not enough", method: "GET", path: "/hostkeys", auth: "", wantCode: 401},
 		{name: "wrong token", method: "GET", path: "/hostkeys", auth: "token bad", wantCode: 403, wantBody: "access denied"},
 		{name: "host keys", method: "GET", path: "/hostkeys", auth: "token good", wantCode: 200, wantBody: hostLine},
+		{name: "info", method: "GET", path: "/info", auth: "token good", wantCode: 200, wantBody: `"home":"/home/jovyan"`},
+		{name: "info needs a token", method: "GET", path: "/info", wantCode: 401},
 		{name: "bearer works too", method: "GET", path: "/hostkeys", auth: "Bearer good", wantCode: 200},
 		{name: "no keys yet", method: "GET", path: "/keys", auth: "token good", wantCode: 200, wantBody: `{"keys":[]}`},
 		{name: "add needs JSON", method: "POST", path: "/keys", auth: "token good", ctype: "text/plain", body: key, wantCode: 415},

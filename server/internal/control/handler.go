@@ -19,6 +19,7 @@ import (
 // Handler serves the control API. The path is what jupyter-server-proxy
 // forwards: the part after /user/NAME[/SERVER]/sshd-control.
 type Handler struct {
+	Info     controlapi.Info
 	Checker  TokenChecker
 	Keys     authkeys.KeyFile
 	HostKeys []ssh.PublicKey
@@ -50,13 +51,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == controlapi.PathHostKeys && r.Method == http.MethodGet:
 		h.hostKeys(w)
+	case path == controlapi.PathInfo && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, h.Info)
 	case path == controlapi.PathKeys && r.Method == http.MethodGet:
 		h.listKeys(w)
 	case path == controlapi.PathKeys && r.Method == http.MethodPost:
 		h.addKey(w, r)
 	case strings.HasPrefix(path, controlapi.PathKeys+"/") && r.Method == http.MethodDelete:
 		h.removeKey(w, strings.TrimPrefix(path, controlapi.PathKeys+"/"))
-	case path == controlapi.PathHostKeys || path == controlapi.PathKeys || strings.HasPrefix(path, controlapi.PathKeys+"/"):
+	case path == controlapi.PathHostKeys || path == controlapi.PathInfo || path == controlapi.PathKeys || strings.HasPrefix(path, controlapi.PathKeys+"/"):
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed here")
 	default:
 		writeError(w, http.StatusNotFound, "no such endpoint: "+path)

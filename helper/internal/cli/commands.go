@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hubssh/hubssh/helper/internal/core"
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+)
+
+// asExit turns a core error into the CLI's exitError.
+func asExit(err error) error {
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return &exitError{code: codeExit[ce.Code], msg: ce.Message}
+	}
+	return err
+}
+
+func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("login", stdio.Err)
+	fromStdin := fs.Bool("token-stdin", false, "read the token from standard input (for scripts)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fail(ExitUsage, "usage: hubssh login [--token-stdin] HUB_URL")
+	}
+	hub := fs.Arg(0)
+	token, err := readToken(hub, *fromStdin, stdio)
+	if err != nil {
+		return err
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	h, err := svc.Login(ctx, hub, token)
+	if err != nil {
+		return asExit(err)
+	}
+	fmt.Fprintf(stdio.Out, "logged in to %s as %s (token kept in the %s)\n", h.URL, h.User, h.TokenStore)
+	return nil
+}
+
+// readToken gets the token without it ever touching argv: piped in, or
+// typed at a prompt that does not echo.
+func readToken(hub string, fromStdin bool, stdio Stdio) (string, error) {
+	if fromStdin {
+		b, err := io.ReadAll(io.LimitReader(stdio.In, 64<<10))
+		if err != nil {
+			return "", fmt.Errorf("read the token: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	f, ok := stdio.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", fail(ExitUsage, "no token: pipe it in with --token-stdin, or run hubssh login in a terminal")
+	}
+	fmt.Fprintf(stdio.Err, "Create a token at %s/hub/token, then paste it here (it is not shown): ", strings.TrimRight(hub, "/"))
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stdio.Err)
+	if err != nil {
+		return "", fmt.Errorf("read the token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func runLogout(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("logout", stdio.Err)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return fail(ExitUsage, "usage: hubssh logout [HUB]")
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	if err := svc.Logout(ctx, fs.Arg(0)); err != nil {
+		return asExit(err)
+	}
+	fmt.Fprintln(stdio.Out, "logged out; hubssh's ssh config entries for that hub are gone")
+	return nil
+}
+
+func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("connect", stdio.Err)
+	server := fs.String("server", "", "a named server (default: the default server)")
+	user := fs.String("user", "", "whose server (default: you)")
+	prepareOnly := fs.Bool("prepare-only", false, "set everything up and print the result as JSON; do not run ssh")
+	// Everything after "--" goes to ssh. Split before parsing: the flag
+	// package would swallow the "--" and the command would look like a hub.
+	var rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return fail(ExitUsage, "usage: hubssh connect [flags] [HUB] [-- ssh arguments]; got %q", fs.Args())
+	}
+	hub := fs.Arg(0)
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	p, err := svc.Prepare(ctx, hub, *user, *server, progressPrinter(stdio.Err))
+	if err != nil {
+		return asExit(err)
+	}
+	if *prepareOnly {
+		return json.NewEncoder(stdio.Out).Encode(p)
+	}
+	cmd := exec.CommandContext(ctx, "ssh", append(sshConfigArgs(svc.SSH.User), append([]string{p.Alias}, rest...)...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.In, stdio.Out, stdio.Err
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return &exitError{code: ee.ExitCode(), quiet: true}
+		}
+		return fail(ExitError, "run ssh: %v (is OpenSSH installed?)", err)
+	}
+	return nil
+}
+
+// sshConfigArgs is "-F FILE" when OpenSSH would read another file than the
+// one hubssh edited: ssh finds ~/.ssh/config through the passwd database,
+// hubssh through $HOME, and the two differ under sudo -E, in containers and
+// in tests.
+func sshConfigArgs(edited string) []string {
+	u, err := user.Current()
+	if err != nil || u.HomeDir == "" {
+		return nil
+	}
+	if filepath.Clean(filepath.Join(u.HomeDir, ".ssh", "config")) == filepath.Clean(edited) {
+		return nil
+	}
+	return []string{"-F", edited}
+}
+
+func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("ssh-config", stdio.Err)
+	dry := fs.Bool("dry-run", false, "show what would change in ~/.ssh/config, change nothing")
+	remove := fs.Bool("remove", false, "take hubssh's lines out of ~/.ssh/config")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	plan := svc.SSH.PlanInclude
+	if *remove {
+		plan = svc.SSH.PlanRemove
+	}
+	ch, err := plan()
+	if err != nil {
+		return fail(ExitError, "%v", err)
+	}
+	if *dry {
+		fmt.Fprint(stdio.Out, diff(ch))
+		return nil
+	}
+	if *remove {
+		if err := ch.Write(); err != nil {
+			return fail(ExitError, "%v", err)
+		}
+		os.Remove(svc.SSH.Managed)
+		fmt.Fprintf(stdio.Out, "removed hubssh's lines from %s\n", ch.Path)
+		return nil
+	}
+	if err := svc.WriteSSHConfig(); err != nil {
+		return asExit(err)
+	}
+	fmt.Fprintf(stdio.Out, "%s includes %s\n", ch.Path, svc.SSH.Managed)
+	return nil
+}
+
+// diff shows the lines an Include edit adds or removes (the edit only
+// ever adds or removes whole lines, so counting lines is exact).
+func diff(ch sshconfig.Change) string {
+	if !ch.Changed() {
+		return "no change to " + ch.Path + "\n"
+	}
+	lines := func(b []byte) []string {
+		var out []string
+		for _, l := range strings.Split(string(b), "\n") {
+			out = append(out, strings.TrimRight(l, "\r"))
+		}
+		return out
+	}
+	oldL, newL := lines(ch.Old), lines(ch.New)
+	delta := map[string]int{} // > 0 added, < 0 removed
+	for _, l := range newL {
+		delta[l]++
+	}
+	for _, l := range oldL {
+		delta[l]--
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "--- %s\n+++ %s (after)\n", ch.Path, ch.Path)
+	for _, l := range newL {
+		if delta[l] > 0 {
+			fmt.Fprintf(&b, "+%s\n", l)
+			delta[l]--
+		}
+	}
+	for _, l := range oldL {
+		if delta[l] < 0 {
+			fmt.Fprintf(&b, "-%s\n", l)
+			delta[l]++
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,157 @@
+// Package core is what hubssh does, for both of its front ends (the CLI
+// and JSON-RPC): log in to a hub, prepare a server for ssh (running, key
+// deployed, host key pinned, ssh config written), carry a connection.
+// It knows nothing of terminals or RPC; it reports through Notice and
+// progress callbacks.
+package core
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+// Service holds what the operations need. Fill it once per process.
+type Service struct {
+	Store   *store.Store
+	Secrets *store.Secrets
+	SSH     sshconfig.Files
+	Hubssh  string       // absolute path of this binary, for ProxyCommand
+	HTTP    *http.Client // nil: 30 s timeouts
+	// Notice tells the person something worth knowing that is not an
+	// error (a token kept in a file, a fallback taken). One line each.
+	Notice func(string)
+}
+
+func (s *Service) notice(format string, args ...any) {
+	if s.Notice != nil {
+		s.Notice(fmt.Sprintf(format, args...))
+	}
+}
+
+// Error is a failure with a stable code for scripts and the editor, and a
+// one-line message that names the fix.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error // the cause, for logs; never shown with a secret
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Code classifies failures; docs/cli.md maps them to exit codes.
+type Code string
+
+const (
+	CodeUsage    Code = "usage"     // bad input: URL, names, flags
+	CodeAuth     Code = "auth"      // no token, rejected, no access, missing scope
+	CodeServer   Code = "server"    // spawn failed, not running, no hubsshd
+	CodeNetwork  Code = "network"   // DNS, TCP, TLS, tunnel broke
+	CodeNotHub   Code = "not-a-hub" // the URL answers, but not as a JupyterHub
+	CodeConfig   Code = "config"    // ssh config or local files
+	CodeInternal Code = "internal"
+)
+
+func fail(code Code, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// hubRecord finds the stored hub a user means: a URL (in any form they
+// type), a hub ID, or "" when exactly one hub is known.
+func (s *Service) hubRecord(ref string) (*store.State, *store.Hub, error) {
+	st, err := s.Store.Load()
+	if err != nil {
+		return nil, nil, fail(CodeConfig, err, "%v", err)
+	}
+	if ref == "" {
+		switch len(st.Hubs) {
+		case 0:
+			return nil, nil, fail(CodeUsage, nil, "no hub yet: run \"hubssh login https://YOUR-HUB\" first")
+		case 1:
+			return st, &st.Hubs[0], nil
+		default:
+			var names []string
+			for _, h := range st.Hubs {
+				names = append(names, h.URL)
+			}
+			return nil, nil, fail(CodeUsage, nil, "several hubs are known (%s): name one", strings.Join(names, ", "))
+		}
+	}
+	if u, err := hubapi.ParseHubURL(ref); err == nil {
+		if h := st.Hub(u.String()); h != nil {
+			return st, h, nil
+		}
+	}
+	for i := range st.Hubs {
+		if store.HubID(st.Hubs[i].URL) == ref {
+			return st, &st.Hubs[i], nil
+		}
+	}
+	return nil, nil, fail(CodeUsage, nil, "not logged in to %s: run \"hubssh login %s\" first", ref, ref)
+}
+
+// api returns a hub client with the hub's stored token.
+func (s *Service) api(h *store.Hub) (*hubapi.Client, string, error) {
+	tok, err := s.Secrets.Get(h.URL)
+	if err != nil {
+		return nil, "", fail(CodeAuth, err, "no token for %s: run \"hubssh login %s\" again", h.URL, h.URL)
+	}
+	base, err := url.Parse(h.URL)
+	if err != nil {
+		return nil, "", fail(CodeConfig, err, "stored hub URL %q is damaged: log in again", h.URL)
+	}
+	return hubapi.NewClient(base, tok, s.HTTP), tok, nil
+}
+
+// Alias is the ssh host name for a server: readable and stable
+// ("hub.example.org-alice", "hub.example.org-alice-gpu"), with a short hash
+// added when names had to be changed to fit, so two servers never share one.
+func Alias(hubURL, user, server string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@+", r)) {
+				return r
+			}
+			return '-'
+		}, s)
+	}
+	a := store.HubID(hubURL) + "-" + clean(user)
+	if server != "" {
+		a += "-" + clean(server)
+	}
+	// User names and server names may contain "-" themselves, so
+	// (user "a-b") and (user "a", server "b") would collide: names with a
+	// "-" or a changed character get a hash of the exact triple.
+	if clean(user) != user || clean(server) != server || strings.Contains(user+server, "-") {
+		sum := sha256.Sum256([]byte(hubURL + "\x00" + user + "\x00" + server))
+		a += "-" + hex.EncodeToString(sum[:3])
+	}
+	return a
+}
+
+// classify turns a failed hub API call into the one cause a person acts on.
+func classify(base string, err error) *Error {
+	var nh *hubapi.NotHubError
+	var se *hubapi.StatusError
+	switch {
+	case hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden):
+		return fail(CodeAuth, err, "the hub rejected the token (it may have expired or been revoked): create a new one at %shub/token and log in again", base)
+	case errors.As(err, &nh):
+		return fail(CodeNotHub, err, "%s does not look like a JupyterHub (%v): check the URL; it is the address you open JupyterHub at", base, nh)
+	case errors.As(err, &se):
+		return fail(CodeServer, err, "the hub refused: %v", se)
+	}
+	if m := networkCause(err); m != "" {
+		return fail(CodeNetwork, err, "cannot reach %s: %s", base, m)
+	}
+	return fail(CodeNetwork, err, "cannot reach %s: %v", base, err)
+}

@@ -1,0 +1,65 @@
+package core
+
+import (
+	"fmt"
+
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/helper/internal/store"
+)
+
+// WriteSSHConfig renders the managed file from every known server and
+// makes sure ~/.ssh/config includes it; with no servers left it takes the
+// Include out again, leaving the user's file as it was.
+func (s *Service) WriteSSHConfig() error {
+	st, err := s.Store.Load()
+	if err != nil {
+		return fail(CodeConfig, err, "%v", err)
+	}
+	var entries []sshconfig.Entry
+	for _, h := range st.Hubs {
+		for _, srv := range h.Servers {
+			e, err := s.entry(h, srv)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+	}
+	content, err := sshconfig.Render(entries)
+	if err != nil {
+		return fail(CodeConfig, err, "cannot write the ssh config: %v", err)
+	}
+	if err := s.SSH.WriteManaged(content); err != nil {
+		return fail(CodeConfig, err, "cannot write %s: %v", s.SSH.Managed, err)
+	}
+	plan := s.SSH.PlanInclude
+	if len(entries) == 0 {
+		plan = s.SSH.PlanRemove
+	}
+	ch, err := plan()
+	if err != nil {
+		return fail(CodeConfig, err, "cannot edit %s safely: %v; nothing was changed", s.SSH.User, err)
+	}
+	if err := ch.Write(); err != nil {
+		return fail(CodeConfig, err, "cannot edit %s safely: %v", s.SSH.User, err)
+	}
+	return nil
+}
+
+func (s *Service) entry(h store.Hub, srv store.Server) (sshconfig.Entry, error) {
+	key, _, err := s.Store.KeyPair(h.URL)
+	if err != nil {
+		return sshconfig.Entry{}, fail(CodeConfig, err, "%v", err)
+	}
+	what := "default server"
+	if srv.Name != "" {
+		what = fmt.Sprintf("server %s", srv.Name)
+	}
+	return sshconfig.Entry{
+		Alias:        srv.Alias,
+		Comment:      fmt.Sprintf("%s  user %s, %s", h.URL, srv.User, what),
+		ProxyCommand: []string{s.Hubssh, "proxy", srv.Alias},
+		IdentityFile: key,
+		KnownHosts:   s.Store.KnownHosts(),
+	}, nil
+}
