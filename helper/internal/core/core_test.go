@@ -1,0 +1,140 @@
+package core
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+func TestAlias(t *testing.T) {
+	tests := []struct {
+		hub, user, server string
+		want              string // exact, or prefix when it ends with "…"
+	}{
+		{"https://hub.example.org/", "alice", "", "hub.example.org-alice"},
+		{"https://hub.example.org/", "alice", "gpu", "hub.example.org-alice-gpu"},
+		{"http://127.0.0.1:8000/", "alice", "", "127.0.0.1_8000-alice"},
+		{"https://hub.example.org/", "a@b.org", "", "hub.example.org-a@b.org"},
+		{"https://hub.example.org/", "a-b", "", "hub.example.org-a-b-…"},
+		{"https://hub.example.org/", "x y", "", "hub.example.org-x-y-…"},
+	}
+	for _, tt := range tests {
+		got := Alias(tt.hub, tt.user, tt.server)
+		if p, ok := strings.CutSuffix(tt.want, "…"); ok {
+			if !strings.HasPrefix(got, p) || len(got) != len(p)+6 {
+				t.Errorf("Alias(%q,%q,%q) = %q, want %s + 6 hex", tt.hub, tt.user, tt.server, got, p)
+			}
+		} else if got != tt.want {
+			t.Errorf("Alias(%q,%q,%q) = %q, want %q", tt.hub, tt.user, tt.server, got, tt.want)
+		}
+		if _, err := sshconfig.Render([]sshconfig.Entry{{Alias: got, ProxyCommand: []string{"/x"}, IdentityFile: "/k", KnownHosts: "/h"}}); err != nil {
+			t.Errorf("alias %q is not valid in the ssh config: %v", got, err)
+		}
+	}
+	// (user "a-b", default) and (user "a", server "b") must not collide.
+	if Alias("https://h/", "a-b", "") == Alias("https://h/", "a", "b") {
+		t.Error("aliases collide")
+	}
+}
+
+func TestMissingScopes(t *testing.T) {
+	tests := []struct {
+		name   string
+		scopes []string
+		want   string
+	}{
+		{"hub without scopes (1.x)", nil, ""},
+		{"default token", []string{"access:servers!user=alice", "servers!user=alice", "read:users!user=alice"}, ""},
+		{"admin", []string{"access:servers", "servers", "admin:users"}, ""},
+		{"read-only token", []string{"read:users!user=alice"}, "access:servers servers"},
+		{"no start", []string{"access:servers!server=alice/"}, "servers"},
+	}
+	for _, tt := range tests {
+		got := strings.Join(missingScopes(&hubapi.User{Name: "alice", Scopes: tt.scopes}), " ")
+		if got != tt.want {
+			t.Errorf("%s: missing %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNetworkCause(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"dns", &net.DNSError{Name: "hub.exmaple.org", Err: "no such host", IsNotFound: true}, "no such host hub.exmaple.org"},
+		{"refused", &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "connection refused"},
+		{"expired", x509.CertificateInvalidError{Reason: x509.Expired}, "has expired"},
+		{"plain http", errors.New(`Get "https://h/": http: server gave HTTP response to HTTPS client`), "use http://"},
+		{"other", errors.New("boom"), ""},
+	}
+	for _, tt := range tests {
+		got := networkCause(fmt.Errorf("wrapped: %w", tt.err))
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want it to contain %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func newService(t *testing.T) *Service {
+	dir := t.TempDir()
+	return &Service{
+		Store:   &store.Store{Dir: dir},
+		Secrets: &store.Secrets{Dir: dir, Getenv: func(string) string { return "" }, Keyring: store.NoKeyring{}},
+		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
+		Hubssh:  "/usr/bin/hubssh",
+	}
+}
+
+func TestLoginErrors(t *testing.T) {
+	tlsHub := httptest.NewTLSServer(http.NotFoundHandler()) // self-signed: unknown authority
+	defer tlsHub.Close()
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html>welcome to nginx</html>"))
+	}))
+	defer html.Close()
+	scoped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"name":"alice","scopes":["read:users!user=alice"]}`))
+	}))
+	defer scoped.Close()
+	tests := []struct {
+		name, url string
+		code      Code
+		want      string
+	}{
+		{"untrusted certificate", tlsHub.URL, CodeNetwork, "signed by an authority this computer does not trust"},
+		{"not a hub", html.URL, CodeNotHub, "does not look like a JupyterHub"},
+		{"restricted token", scoped.URL, CodeAuth, "lacks the scope access:servers and servers"},
+		{"bad URL", "ftp://x", CodeUsage, "scheme must be http or https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newService(t)
+			_, err := s.Login(context.Background(), tt.url, "secret-value")
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Code != tt.code || !strings.Contains(ce.Message, tt.want) {
+				t.Fatalf("err = %v (%+v), want code %s and %q", err, ce, tt.code, tt.want)
+			}
+			if strings.Contains(ce.Message, "secret-value") {
+				t.Error("the message carries the token")
+			}
+			if st, _ := s.Store.Load(); len(st.Hubs) != 0 {
+				t.Error("a failed login was remembered")
+			}
+		})
+	}
+}
