@@ -57,6 +57,19 @@ func (c *Client) User(ctx context.Context, name string) (*User, error) {
 	return &u, nil
 }
 
+// UserWithStopped is User with stopped named servers included (JupyterHub
+// 3+; older hubs ignore the parameter and list active servers only).
+func (c *Client) UserWithStopped(ctx context.Context, name string) (*User, error) {
+	var u User
+	if _, err := c.do(ctx, http.MethodGet, "users/"+escapeName(name)+"?include_stopped_servers=1", nil, &u, http.StatusOK); err != nil {
+		return nil, err
+	}
+	if u.Servers == nil {
+		u.Servers = map[string]*Server{}
+	}
+	return &u, nil
+}
+
 // CreateUsers creates users (admin only); existing ones are not an error.
 func (c *Client) CreateUsers(ctx context.Context, names ...string) error {
 	body := map[string]any{"usernames": names}

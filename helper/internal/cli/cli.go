@@ -58,7 +58,11 @@ commands:
   login       remember a hub and its token: hubssh login https://hub.example.org
   connect     start your server if needed, set up ssh, and log in (or --prepare-only)
   proxy       carry an ssh connection (the ProxyCommand hubssh writes)
+  servers     list your servers and their state
+  start       start a server (--server NAME, --option key=value), showing progress
+  stop        stop a server
   ssh-config  show (--dry-run), rewrite or --remove hubssh's lines in ~/.ssh/config
+  serve       speak JSON-RPC on stdin/stdout, for editors and scripts (docs/rpc.md)
   logout      forget a hub, its token and its ssh config entries
   version     print the version
 
@@ -83,6 +87,14 @@ func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
 		err = runConnect(ctx, args[1:], stdio, env)
 	case "ssh-config":
 		err = runSSHConfig(ctx, args[1:], stdio, env)
+	case "servers":
+		err = runServers(ctx, args[1:], stdio, env)
+	case "start":
+		err = runStartStop(ctx, true, args[1:], stdio, env)
+	case "stop":
+		err = runStartStop(ctx, false, args[1:], stdio, env)
+	case "serve":
+		err = runServe(ctx, args[1:], stdio, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdio.Out, "hubssh", version.Version)
 	case "help", "-h", "--help":

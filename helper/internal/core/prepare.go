@@ -40,7 +40,7 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureRunning(ctx, api, hub.URL, user, server, progress); err != nil {
+	if err := s.ensureRunning(ctx, api, hub.URL, user, server, nil, progress); err != nil {
 		return nil, err
 	}
 	_, pub, err := s.Store.KeyPair(hub.URL)
@@ -79,7 +79,7 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 }
 
 // ensureRunning starts the server unless it is up, following progress.
-func (s *Service) ensureRunning(ctx context.Context, api *hubapi.Client, hubURL, user, server string, progress func(hubapi.Event)) error {
+func (s *Service) ensureRunning(ctx context.Context, api *hubapi.Client, hubURL, user, server string, options map[string]any, progress func(hubapi.Event)) error {
 	u, err := api.User(ctx, user)
 	if err != nil {
 		if hubapi.IsStatus(err, http.StatusForbidden, http.StatusNotFound) {
@@ -90,21 +90,26 @@ func (s *Service) ensureRunning(ctx context.Context, api *hubapi.Client, hubURL,
 	if u.Servers[server].Running() {
 		return nil
 	}
-	if err := api.Spawn(ctx, user, server, nil, progress); err != nil {
-		var se *hubapi.SpawnError
-		if errors.As(err, &se) {
-			return fail(CodeServer, err, "%s: %v", label(user, server), se)
-		}
-		var st *hubapi.StatusError
-		if errors.As(err, &st) && st.Code == http.StatusBadRequest {
-			return fail(CodeServer, err, "the hub would not start %s: %s", label(user, server), st.Message)
-		}
-		if ctx.Err() != nil {
-			return fail(CodeServer, err, "stopped waiting for %s to start", label(user, server))
-		}
-		return classify(hubURL, err)
+	if err := api.Spawn(ctx, user, server, options, progress); err != nil {
+		return s.ensureRunningError(ctx, hubURL, user, server, err)
 	}
 	return nil
+}
+
+// ensureRunningError explains why a spawn did not give a running server.
+func (s *Service) ensureRunningError(ctx context.Context, hubURL, user, server string, err error) error {
+	var se *hubapi.SpawnError
+	if errors.As(err, &se) {
+		return fail(CodeServer, err, "%s: %v", label(user, server), se)
+	}
+	var st *hubapi.StatusError
+	if errors.As(err, &st) && st.Code == http.StatusBadRequest {
+		return fail(CodeServer, err, "the hub would not start %s: %s", label(user, server), st.Message)
+	}
+	if ctx.Err() != nil {
+		return fail(CodeServer, err, "stopped waiting for %s to start", label(user, server))
+	}
+	return classify(hubURL, err)
 }
 
 func label(user, server string) string {

@@ -35,7 +35,7 @@ func (s *Service) Proxy(ctx context.Context, alias string, in io.Reader, out io.
 			return fail(CodeNetwork, err, "cannot reach %s: %v", h.URL, rootCause(err))
 		}
 		// Stopped (the culler, a restart): start it and try once more.
-		if err := s.ensureRunning(ctx, api, h.URL, srv.User, srv.Name, progress); err != nil {
+		if err := s.ensureRunning(ctx, api, h.URL, srv.User, srv.Name, nil, progress); err != nil {
 			return err
 		}
 		if c, err = tunnel.Dial(ctx, wsURL, token, s.HTTP); err != nil {

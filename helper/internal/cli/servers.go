@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hubssh/hubssh/helper/internal/rpc"
+)
+
+// optionFlags collects repeated --option key=value into user_options.
+type optionFlags map[string]any
+
+func (o optionFlags) String() string { return "" }
+func (o optionFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", s)
+	}
+	o[k] = v
+	return nil
+}
+
+func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("servers", stdio.Err)
+	user := fs.String("user", "", "whose servers (default: you)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	list, err := svc.Servers(ctx, fs.Arg(0), *user)
+	if err != nil {
+		return asExit(err)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdio.Out).Encode(map[string]any{"servers": list})
+	}
+	tw := tabwriter.NewWriter(stdio.Out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVER\tSTATE\tLAST ACTIVITY\tSSH HOST")
+	for _, s := range list {
+		name, last := s.Name, "-"
+		if name == "" {
+			name = "(default)"
+		}
+		if s.LastActivity != nil {
+			last = time.Since(*s.LastActivity).Round(time.Second).String() + " ago"
+		}
+		alias := s.Alias
+		if alias == "" {
+			alias = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, s.State, last, alias)
+	}
+	return tw.Flush()
+}
+
+func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, env Env) error {
+	name := "stop"
+	if start {
+		name = "start"
+	}
+	fs := newFlagSet(name, stdio.Err)
+	server := fs.String("server", "", "a named server (default: the default server)")
+	user := fs.String("user", "", "whose server (default: you)")
+	opts := optionFlags{}
+	if start {
+		fs.Var(opts, "option", "a spawner option key=value (repeatable), e.g. --option profile=gpu")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	if start {
+		var o map[string]any
+		if len(opts) > 0 {
+			o = opts
+		}
+		err = svc.Start(ctx, fs.Arg(0), *user, *server, o, progressPrinter(stdio.Err))
+	} else {
+		err = svc.Stop(ctx, fs.Arg(0), *user, *server)
+	}
+	return asExit(err)
+}
+
+func runServe(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("serve", stdio.Err)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// stdout is the protocol from here on: notices go to stderr.
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	out, ok := stdio.Out.(io.WriteCloser)
+	if !ok {
+		out = nopCloser{stdio.Out}
+	}
+	return rpc.Serve(ctx, svc, rpc.Stdio{In: stdio.In, Out: out})
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -1,0 +1,119 @@
+package core
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+// Hubs lists the hubs hubssh knows (never their tokens).
+func (s *Service) Hubs() ([]store.Hub, error) {
+	st, err := s.Store.Load()
+	if err != nil {
+		return nil, fail(CodeConfig, err, "%v", err)
+	}
+	return st.Hubs, nil
+}
+
+// ServerInfo is one server as the hub reports it, with its ssh alias when
+// hubssh set it up.
+type ServerInfo struct {
+	Name         string     `json:"name"` // "" is the default server
+	State        string     `json:"state"`
+	URL          string     `json:"url,omitempty"`
+	LastActivity *time.Time `json:"last_activity,omitempty"`
+	Alias        string     `json:"alias,omitempty"`
+}
+
+// Servers lists a user's servers, stopped ones included, default first.
+func (s *Service) Servers(ctx context.Context, hubRef, user string) ([]ServerInfo, error) {
+	_, h, err := s.hubRecord(hubRef)
+	if err != nil {
+		return nil, err
+	}
+	if user == "" {
+		user = h.User
+	}
+	api, _, err := s.api(h)
+	if err != nil {
+		return nil, err
+	}
+	u, err := api.UserWithStopped(ctx, user)
+	if err != nil {
+		if hubapi.IsStatus(err, http.StatusForbidden, http.StatusNotFound) {
+			return nil, fail(CodeAuth, err, "this token has no access to %s's servers (or there is no such user)", user)
+		}
+		return nil, classify(h.URL, err)
+	}
+	if _, ok := u.Servers[""]; !ok {
+		u.Servers[""] = &hubapi.Server{Stopped: true}
+	}
+	var out []ServerInfo
+	for name, srv := range u.Servers {
+		info := ServerInfo{Name: name, State: stateOf(srv), URL: srv.URL, LastActivity: srv.LastActivity}
+		for _, known := range h.Servers {
+			if known.User == user && known.Name == name {
+				info.Alias = known.Alias
+			}
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func stateOf(s *hubapi.Server) string {
+	switch {
+	case s == nil || s.Stopped:
+		return "stopped"
+	case s.Pending != nil && *s.Pending != "":
+		return *s.Pending + " pending"
+	case s.Ready:
+		return "running"
+	}
+	return "stopped"
+}
+
+// Start starts a server unless it runs (creating a named one if it does not
+// exist, with options as the spawner's user_options) and waits until it is
+// ready, reporting the hub's progress.
+func (s *Service) Start(ctx context.Context, hubRef, user, server string, options map[string]any, progress func(hubapi.Event)) error {
+	_, h, err := s.hubRecord(hubRef)
+	if err != nil {
+		return err
+	}
+	if user == "" {
+		user = h.User
+	}
+	api, _, err := s.api(h)
+	if err != nil {
+		return err
+	}
+	return s.ensureRunning(ctx, api, h.URL, user, server, options, progress)
+}
+
+// Stop stops a server and waits until the hub has stopped it.
+func (s *Service) Stop(ctx context.Context, hubRef, user, server string) error {
+	_, h, err := s.hubRecord(hubRef)
+	if err != nil {
+		return err
+	}
+	if user == "" {
+		user = h.User
+	}
+	api, _, err := s.api(h)
+	if err != nil {
+		return err
+	}
+	if err := api.StopServer(ctx, user, server); err != nil {
+		return classify(h.URL, err)
+	}
+	if err := api.WaitServer(ctx, user, server, false); err != nil {
+		return fail(CodeServer, err, "%s did not stop: %v", label(user, server), err)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package rpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/hubssh/hubssh/helper/internal/core"
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/helper/internal/store"
+)
+
+// fakeHub: alice's token works; her server starts and its progress stream
+// sends one event, then hangs (to test cancellation) unless finish is set.
+func fakeHub(t *testing.T, finish bool) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "token alice-token" {
+			w.WriteHeader(403)
+			w.Write([]byte(`{"message":"Missing or invalid credentials."}`))
+			return
+		}
+		w.Write([]byte(`{"name":"alice","scopes":["access:servers!user=alice","servers!user=alice"]}`))
+	})
+	mux.HandleFunc("GET /hub/api/users/alice", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"name":"alice","servers":{}}`))
+	})
+	mux.HandleFunc("POST /hub/api/users/alice/servers/gpu", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })
+	mux.HandleFunc("GET /hub/api/users/alice/servers/gpu/progress", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"progress\": 10, \"message\": \"Pulling image\"}\n\n")
+		w.(http.Flusher).Flush()
+		if finish {
+			fmt.Fprint(w, "data: {\"progress\": 100, \"ready\": true, \"message\": \"ready\"}\n\n")
+			return
+		}
+		<-r.Context().Done()
+	})
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+type client struct {
+	conn *jsonrpc2.Conn
+	mu   sync.Mutex
+	prog []ProgressParams
+}
+
+func (c *client) Handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	if req.Method == MethodProgress && req.Params != nil {
+		var p ProgressParams
+		json.Unmarshal(*req.Params, &p)
+		c.mu.Lock()
+		c.prog = append(c.prog, p)
+		c.mu.Unlock()
+	}
+}
+
+func start(t *testing.T) *client {
+	t.Helper()
+	dir := t.TempDir()
+	svc := &core.Service{
+		Store:   &store.Store{Dir: dir},
+		Secrets: &store.Secrets{Dir: dir, Getenv: func(string) string { return "" }, Keyring: store.NoKeyring{}},
+		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
+		Hubssh:  "/usr/bin/hubssh",
+	}
+	a, b := net.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { Serve(ctx, svc, b); close(done) }()
+	c := &client{}
+	c.conn = jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(a, jsonrpc2.VSCodeObjectCodec{}), c)
+	t.Cleanup(func() { c.conn.Close(); cancel(); <-done })
+	return c
+}
+
+func call(t *testing.T, c *client, method string, params, result any) *jsonrpc2.Error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.conn.Call(ctx, method, params, result)
+	var re *jsonrpc2.Error
+	if errors.As(err, &re) {
+		return re
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return nil
+}
+
+func kind(e *jsonrpc2.Error) string {
+	var d ErrorData
+	if e != nil && e.Data != nil {
+		json.Unmarshal(*e.Data, &d)
+	}
+	return string(d.Kind)
+}
+
+func TestMethods(t *testing.T) {
+	hub := fakeHub(t, true)
+	c := start(t)
+	var v VersionResult
+	if e := call(t, c, MethodVersion, nil, &v); e != nil || v.Protocol != ProtocolVersion {
+		t.Fatalf("version: %+v %v", v, e)
+	}
+	tests := []struct {
+		name     string
+		method   string
+		params   any
+		wantCode int64
+		wantKind string
+	}{
+		{"unknown method", "frobnicate", nil, jsonrpc2.CodeMethodNotFound, ""},
+		{"unknown param", MethodHubsAdd, map[string]any{"url": hub.URL, "tokn": "x"}, jsonrpc2.CodeInvalidParams, ""},
+		{"bad token", MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "wrong"}, CodeAuth, "auth"},
+		{"bad URL", MethodHubsAdd, HubsAddParams{URL: "ftp://x", Token: "t"}, CodeUsage, "usage"},
+		{"no hub yet", MethodServersList, ServerRef{}, CodeUsage, "usage"},
+	}
+	for _, tt := range tests {
+		e := call(t, c, tt.method, tt.params, nil)
+		if e == nil || e.Code != tt.wantCode || kind(e) != tt.wantKind || e.Message == "" {
+			t.Errorf("%s: error %+v kind %q; want code %d kind %q", tt.name, e, kind(e), tt.wantCode, tt.wantKind)
+		}
+	}
+	var h store.Hub
+	if e := call(t, c, MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "alice-token"}, &h); e != nil || h.User != "alice" {
+		t.Fatalf("hubs/add: %+v %v", h, e)
+	}
+	var list struct{ Hubs []store.Hub }
+	if e := call(t, c, MethodHubsList, nil, &list); e != nil || len(list.Hubs) != 1 {
+		t.Fatalf("hubs/list: %+v %v", list, e)
+	}
+	if e := call(t, c, MethodServersStart, StartParams{ServerRef: ServerRef{Server: "gpu", ProgressToken: "p1"}}, nil); e != nil {
+		t.Fatalf("servers/start: %v", e)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.prog) < 2 || c.prog[0].Token != "p1" || c.prog[0].Value.Message != "Pulling image" || !c.prog[len(c.prog)-1].Value.Ready {
+		t.Errorf("progress notifications %+v", c.prog)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	hub := fakeHub(t, false) // the spawn never finishes
+	c := start(t)
+	if e := call(t, c, MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "alice-token"}, nil); e != nil {
+		t.Fatal(e)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w, err := c.conn.DispatchCall(ctx, MethodServersStart, StartParams{ServerRef: ServerRef{Server: "gpu", ProgressToken: 7}}, jsonrpc2.PickID(jsonrpc2.ID{Num: 42}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		n := len(c.prog)
+		c.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no progress before cancelling")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.conn.Notify(ctx, MethodCancel, CancelParams{ID: 42})
+	err = w.Wait(ctx, nil)
+	var re *jsonrpc2.Error
+	if !errors.As(err, &re) || re.Code != CodeCancelled {
+		t.Fatalf("after cancel: %v, want code %d", err, CodeCancelled)
+	}
+}
