@@ -39,10 +39,15 @@ func (h *userHome) env() []string {
 
 func (h *userHome) run(t *testing.T, stdin, prog string, args ...string) result {
 	t.Helper()
+	return h.runWithEnv(t, h.env(), stdin, prog, args...)
+}
+
+func (h *userHome) runWithEnv(t *testing.T, env []string, stdin, prog string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Env = h.env()
+	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
