@@ -136,6 +136,50 @@ func TestHelperJourney(t *testing.T) {
 		r = h.run(t, "", "ssh", "-F", userCfg, alias, "true")
 		t.Logf("measured: ssh ALIAS true through hubssh proxy ALIAS, server running: %.0f ms", r.took.Seconds()*1000)
 	})
+	step("doctor: all well", func(t *testing.T) {
+		r := h.hubssh(t, "", "doctor")
+		if r.code != 0 || !strings.Contains(r.stdout, "sshd: SSH-2.0-hubsshd_") || !strings.Contains(r.stdout, "host key: pinned") || strings.Contains(r.stdout, "FAIL") {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, token) {
+			t.Error("doctor printed the token")
+		}
+	})
+	step("doctor explains a Host * block that overrides hubssh; connect repairs it", func(t *testing.T) {
+		cur, _ := os.ReadFile(userCfg)
+		override := "Host *\n  ProxyCommand nc %h %p\n"
+		os.WriteFile(userCfg, append([]byte(override), cur...), 0o644)
+		r := h.hubssh(t, "", "doctor", "--json")
+		var out struct {
+			Checks []struct{ Name, Status, Detail, Fix string }
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("doctor --json: %v: %q", err, r.stdout)
+		}
+		found := false
+		for _, c := range out.Checks {
+			if strings.HasSuffix(c.Name, "ssh -G") && c.Status == "fail" && strings.Contains(c.Detail, "ProxyCommand nc") && strings.Contains(c.Fix, "wins") {
+				found = true
+			}
+		}
+		if r.code != 1 || !found {
+			t.Errorf("exit %d, checks %+v", r.code, out.Checks)
+		}
+		// connect puts hubssh's two lines back on top, above the user's
+		// block, which stays as the user wrote it.
+		if r = h.hubssh(t, "", "connect", "--prepare-only"); r.code != 0 {
+			t.Fatalf("connect: %d %s", r.code, r.stderr)
+		}
+		fixed, _ := os.ReadFile(userCfg)
+		if !strings.HasPrefix(string(fixed), "# Added by hubssh") || !strings.Contains(string(fixed), override) {
+			t.Errorf("after connect:\n%s", fixed)
+		}
+		if r = h.hubssh(t, "", "doctor"); r.code != 0 {
+			t.Errorf("doctor after the repair: %d\n%s", r.code, r.stdout)
+		}
+		// Back to the user's file without the experiment.
+		os.WriteFile(userCfg, []byte(strings.Replace(string(fixed), override, "", 1)), 0o644)
+	})
 	step("named server", func(t *testing.T) {
 		r := h.hubssh(t, "", "connect", "--server", "work", "--", `echo "server=$JUPYTERHUB_SERVER_NAME"`)
 		if r.code != 0 || r.stdout != "server=work\n" {

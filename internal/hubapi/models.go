@@ -17,6 +17,32 @@ type User struct {
 	Scopes       []string           `json:"scopes"`
 	Servers      map[string]*Server `json:"servers"`
 	LastActivity *time.Time         `json:"last_activity"`
+	TokenID      string             `json:"token_id"` // 5.x, on /hub/api/user: the token's own ID
+}
+
+// TokenExpiry returns when a user's token expires (nil: never).
+func (c *Client) TokenExpiry(ctx context.Context, user, tokenID string) (*time.Time, error) {
+	var out struct {
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "users/"+escapeName(user)+"/tokens/"+escapeName(tokenID), nil, &out, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return out.ExpiresAt, nil
+}
+
+// Info is GET /hub/api/ (no token needed): the hub's version.
+func (c *Client) Info(ctx context.Context) (string, error) {
+	var out struct {
+		Version string `json:"version"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "", nil, &out, http.StatusOK); err != nil {
+		return "", err
+	}
+	if out.Version == "" {
+		return "", &NotHubError{Path: "/hub/api/", Code: http.StatusOK, Detail: "no version in reply"}
+	}
+	return out.Version, nil
 }
 
 // Server is one of a user's servers; "" names the default server.

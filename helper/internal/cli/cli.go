@@ -62,6 +62,7 @@ commands:
   start       start a server (--server NAME, --option key=value), showing progress
   stop        stop a server
   ssh-config  show (--dry-run), rewrite or --remove hubssh's lines in ~/.ssh/config
+  doctor      check everything a connection depends on, and say how to fix what is wrong
   serve       speak JSON-RPC on stdin/stdout, for editors and scripts (docs/rpc.md)
   logout      forget a hub, its token and its ssh config entries
   version     print the version
@@ -95,6 +96,8 @@ func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
 		err = runStartStop(ctx, false, args[1:], stdio, env)
 	case "serve":
 		err = runServe(ctx, args[1:], stdio, env)
+	case "doctor":
+		err = runDoctor(ctx, args[1:], stdio, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdio.Out, "hubssh", version.Version)
 	case "help", "-h", "--help":

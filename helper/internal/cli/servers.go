@@ -113,3 +113,42 @@ func runServe(ctx context.Context, args []string, stdio Stdio, env Env) error {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+func runDoctor(ctx context.Context, args []string, stdio Stdio, env Env) error {
+	fs := newFlagSet("doctor", stdio.Err)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := newService(env, stdio.Err)
+	if err != nil {
+		return err
+	}
+	checks, err := svc.Diagnose(ctx, fs.Arg(0))
+	if err != nil {
+		return asExit(err)
+	}
+	failed := 0
+	for _, c := range checks {
+		if c.Status == "fail" {
+			failed++
+		}
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdio.Out).Encode(map[string]any{"checks": checks}); err != nil {
+			return err
+		}
+	} else {
+		marks := map[string]string{"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+		for _, c := range checks {
+			fmt.Fprintf(stdio.Out, "%s  %s: %s\n", marks[c.Status], c.Name, c.Detail)
+			if c.Fix != "" {
+				fmt.Fprintf(stdio.Out, "      fix: %s\n", c.Fix)
+			}
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: ExitError, msg: fmt.Sprintf("%d check(s) failed", failed)}
+	}
+	return nil
+}

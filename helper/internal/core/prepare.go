@@ -75,6 +75,11 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 	if err := s.WriteSSHConfig(); err != nil {
 		return nil, err
 	}
+	// What matters is what ssh will do: an option the user set earlier in
+	// their config wins over ours. Say so now rather than fail obscurely.
+	if c := s.effectiveConfigCheck(ctx, alias); c.Status != "ok" {
+		s.notice("%s; fix: %s", c.Detail, c.Fix)
+	}
 	return &Prepared{Hub: hub.URL, User: user, Server: server, Alias: alias, Folder: info.Home}, nil
 }
 

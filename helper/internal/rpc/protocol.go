@@ -21,6 +21,7 @@ const (
 	MethodServersStart   = "servers/start"
 	MethodServersStop    = "servers/stop"
 	MethodConnectPrepare = "connect/prepare"
+	MethodDiagnose       = "diagnose"
 	MethodCancel         = "$/cancelRequest" // notification
 	MethodProgress       = "$/progress"      // notification, server → client
 )

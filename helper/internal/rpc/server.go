@@ -127,6 +127,13 @@ func (s *Server) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc
 			return nil, err
 		}
 		return PrepareResult{Prepared: *res, SSHConfig: s.svc.SSH.User}, nil
+	case MethodDiagnose:
+		var p HubRef
+		if err := decode(req, &p); err != nil {
+			return nil, err
+		}
+		checks, err := s.svc.Diagnose(ctx, p.Hub)
+		return map[string]any{"checks": checks}, err
 	}
 	return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: fmt.Sprintf("no method %q (docs/rpc.md lists them)", req.Method)}
 }

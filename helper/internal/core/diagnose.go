@@ -1,0 +1,207 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/helper/internal/tunnel"
+	"github.com/hubssh/hubssh/internal/controlapi"
+	"github.com/hubssh/hubssh/internal/hubapi"
+)
+
+// Check is one finding of Diagnose.
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // "ok", "warn" or "fail"
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+func ok(name, detail string) Check { return Check{Name: name, Status: "ok", Detail: detail} }
+func bad(status, name, detail, fix string) Check {
+	return Check{Name: name, Status: status, Detail: detail, Fix: fix}
+}
+
+// Diagnose checks everything a connection depends on, from the local ssh
+// client to hubsshd in each known server. It never changes anything.
+func (s *Service) Diagnose(ctx context.Context, hubRef string) ([]Check, error) {
+	var checks []Check
+	checks = append(checks, sshClientCheck(ctx))
+	checks = append(checks, s.includeCheck())
+	st, err := s.Store.Load()
+	if err != nil {
+		return nil, fail(CodeConfig, err, "%v", err)
+	}
+	if len(st.Hubs) == 0 {
+		checks = append(checks, bad("warn", "hubs", "no hub yet", `run "hubssh login https://YOUR-HUB"`))
+		return checks, nil
+	}
+	for _, h := range st.Hubs {
+		if hubRef != "" {
+			if _, sel, err := s.hubRecord(hubRef); err != nil || sel.URL != h.URL {
+				continue
+			}
+		}
+		checks = append(checks, s.hubChecks(ctx, h)...)
+	}
+	return checks, nil
+}
+
+func sshClientCheck(ctx context.Context) Check {
+	out, err := exec.CommandContext(ctx, "ssh", "-V").CombinedOutput()
+	if err != nil {
+		return bad("fail", "ssh client", "OpenSSH's ssh is not on PATH",
+			"install OpenSSH (Windows: Settings → Apps → Optional features → OpenSSH Client; Debian: apt install openssh-client)")
+	}
+	return ok("ssh client", strings.TrimSpace(string(out)))
+}
+
+func (s *Service) includeCheck() Check {
+	cfg, _ := os.ReadFile(s.SSH.User)
+	status, err := sshconfig.FindInclude(cfg, s.SSH.Managed)
+	switch {
+	case err != nil:
+		return bad("fail", "ssh config", err.Error(), "")
+	case status == sshconfig.IncludeEffective:
+		return ok("ssh config", s.SSH.User+" includes "+s.SSH.Managed)
+	case status == sshconfig.IncludeShadowed:
+		return bad("fail", "ssh config", "hubssh's Include in "+s.SSH.User+" is inside a Host or Match block, so it applies only there",
+			`run "hubssh ssh-config" to move it to the top`)
+	}
+	return bad("warn", "ssh config", s.SSH.User+" does not include hubssh's entries", `run "hubssh connect" (or "hubssh ssh-config")`)
+}
+
+func (s *Service) hubChecks(ctx context.Context, h store.Hub) []Check {
+	name := "hub " + h.URL
+	var checks []Check
+	api, _, err := s.api(&h)
+	if err != nil {
+		return append(checks, bad("fail", name, "no token stored", `run "hubssh login `+h.URL+`"`))
+	}
+	where := h.TokenStore
+	if s.Secrets.Getenv(store.TokenEnv) != "" {
+		where = "environment (" + store.TokenEnv + ")"
+	}
+	checks = append(checks, ok(name+": token store", where))
+	v, err := api.Info(ctx)
+	if err != nil {
+		e := classify(h.URL, err)
+		return append(checks, bad("fail", name+": reachable", e.Message, ""))
+	}
+	checks = append(checks, ok(name+": reachable", "JupyterHub "+v))
+	u, err := api.CurrentUser(ctx)
+	if err != nil {
+		e := classify(h.URL, err)
+		return append(checks, bad("fail", name+": token", e.Message, ""))
+	}
+	checks = append(checks, s.expiryCheck(ctx, api, name, u))
+	for _, srv := range h.Servers {
+		checks = append(checks, s.serverChecks(ctx, api, h, srv)...)
+	}
+	return checks
+}
+
+func (s *Service) expiryCheck(ctx context.Context, api *hubapi.Client, name string, u *hubapi.User) Check {
+	if u.TokenID == "" {
+		return ok(name+": token", "valid, owner "+u.Name+" (this hub does not report expiry)")
+	}
+	exp, err := api.TokenExpiry(ctx, u.Name, u.TokenID)
+	switch {
+	case err != nil:
+		return ok(name+": token", "valid, owner "+u.Name+" (expiry unknown: "+err.Error()+")")
+	case exp == nil:
+		return ok(name+": token", "valid, owner "+u.Name+", never expires")
+	}
+	days := time.Until(*exp).Hours() / 24
+	if days < 7 {
+		return bad("warn", name+": token", fmt.Sprintf("valid, owner %s, expires in %.1f days", u.Name, days),
+			"create a new token at "+api.Base().String()+"hub/token and run hubssh login again")
+	}
+	return ok(name+": token", fmt.Sprintf("valid, owner %s, expires in %.0f days", u.Name, days))
+}
+
+func (s *Service) serverChecks(ctx context.Context, api *hubapi.Client, h store.Hub, srv store.Server) []Check {
+	name := "server " + srv.Alias
+	checks := []Check{s.effectiveConfigCheck(ctx, srv.Alias)}
+	u, err := api.User(ctx, srv.User)
+	if err != nil {
+		return append(checks, bad("fail", name, classify(h.URL, err).Message, ""))
+	}
+	if !u.Servers[srv.Name].Running() {
+		return append(checks, ok(name, "stopped; it starts when you connect"))
+	}
+	checks = append(checks, ok(name, "running"))
+	token := s.serverToken(ctx, api, h.URL, srv.User, srv.Name)
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := tunnel.Dial(dctx, hubapi.WebsocketURL(api.Base(), srv.User, srv.Name), token, s.HTTP)
+	if err != nil {
+		return append(checks, bad("fail", name+": sshd", "the websocket to /"+hubapi.SSHDPath(srv.User, srv.Name)+" was refused ("+err.Error()+")",
+			"hubsshd is not installed in this server's image: tell your hub admin to install it (docs/hubsshd.md)"))
+	}
+	_, banner, err := c.Read(dctx)
+	c.CloseNow()
+	if err != nil || !bytes.HasPrefix(banner, []byte("SSH-2.0-")) {
+		return append(checks, bad("fail", name+": sshd", "no SSH banner on the websocket", "hubsshd may have crashed: see the server's log"))
+	}
+	checks = append(checks, ok(name+": sshd", strings.TrimSpace(string(banner))))
+	ctl := &controlapi.Client{Base: api.Base(), Token: token, HTTP: s.HTTP}
+	keys, err := ctl.HostKeys(ctx, srv.User, srv.Name)
+	if err != nil {
+		return append(checks, bad("fail", name+": host key", "cannot read it: "+err.Error(), `run "hubssh connect" once more`))
+	}
+	pinned, _ := os.ReadFile(s.Store.KnownHosts())
+	for _, k := range keys {
+		if !bytes.Contains(pinned, []byte(srv.Alias+" "+strings.TrimSpace(k))) {
+			return append(checks, bad("fail", name+": host key", "the server's host key is not the one pinned",
+				`run "hubssh connect" to pin the current key (it changes when the server's home was reset)`))
+		}
+	}
+	return append(checks, ok(name+": host key", "pinned in "+s.Store.KnownHosts()))
+}
+
+// effectiveConfigCheck asks ssh itself which options it would use for the
+// alias: an option set before hubssh's Include (a "Host *" block on top,
+// say) wins in OpenSSH and silently breaks the connection.
+func (s *Service) effectiveConfigCheck(ctx context.Context, alias string) Check {
+	name := "server " + alias + ": ssh -G"
+	args := []string{"-G"}
+	if u, err := user.Current(); err == nil && filepath.Join(u.HomeDir, ".ssh", "config") != s.SSH.User {
+		args = append(args, "-F", s.SSH.User)
+	}
+	out, err := exec.CommandContext(ctx, "ssh", append(args, alias)...).Output()
+	if err != nil {
+		return bad("fail", name, "ssh -G failed: "+err.Error(), "")
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		if _, seen := got[k]; !seen {
+			got[k] = v
+		}
+	}
+	var wrong []string
+	if !strings.HasSuffix(got["proxycommand"], " proxy "+alias) {
+		wrong = append(wrong, "ProxyCommand "+got["proxycommand"])
+	}
+	if got["userknownhostsfile"] == "" || !strings.Contains(got["userknownhostsfile"], filepath.ToSlash(s.Store.KnownHosts())) {
+		wrong = append(wrong, "UserKnownHostsFile "+got["userknownhostsfile"])
+	}
+	if got["stricthostkeychecking"] != "true" {
+		wrong = append(wrong, "StrictHostKeyChecking "+got["stricthostkeychecking"])
+	}
+	if len(wrong) > 0 {
+		return bad("fail", name, "ssh would use "+strings.Join(wrong, "; ")+" instead of hubssh's settings",
+			"an option set above hubssh's Include in "+s.SSH.User+" wins (OpenSSH keeps the first value): move those lines below hubssh's two lines, or narrow their Host pattern")
+	}
+	return ok(name, "ssh uses hubssh's ProxyCommand, key and pinned host key")
+}
