@@ -58,7 +58,20 @@ func runMain(m *testing.M) int {
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave"},
+		// A server named "broken" fails while spawning, after the hub
+		// accepted the request, as a bad image would.
+		Extra: `import asyncio
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+
+class FailingSpawner(SimpleLocalProcessSpawner):
+    async def start(self):
+        if self.name == "broken":
+            await asyncio.sleep(0.3)
+            raise RuntimeError("image pull failed: no such image (hubssh test)")
+        return await super().start()
+
+c.JupyterHub.spawner_class = FailingSpawner`,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start hub:", err)

@@ -186,6 +186,10 @@ func (h *Hub) waitReady(ctx context.Context) error {
 // Token returns the API token minted for user at start.
 func (h *Hub) Token(user string) string { return h.tokens[user] }
 
+// AdminToken is the harness's admin service token, for tests that need
+// raw API calls.
+func (h *Hub) AdminToken() string { return h.admin }
+
 // Admin is an API client with the harness's admin service token.
 func (h *Hub) Admin() *hubapi.Client { return hubapi.NewClient(h.URL, h.admin, nil) }
 

@@ -155,7 +155,19 @@ func (c *Client) StartServer(ctx context.Context, user, server string, options m
 // StopServer asks the hub to stop a server; a server that is not running is
 // not an error. It returns once the hub has accepted the request.
 func (c *Client) StopServer(ctx context.Context, user, server string) error {
-	_, err := c.do(ctx, http.MethodDelete, serverAPIPath(user, server), nil, nil, http.StatusNoContent, http.StatusAccepted)
+	return c.stop(ctx, user, server, nil)
+}
+
+// RemoveServer stops a named server and deletes it from the hub.
+func (c *Client) RemoveServer(ctx context.Context, user, server string) error {
+	if server == "" {
+		return fmt.Errorf("the default server cannot be removed, only stopped")
+	}
+	return c.stop(ctx, user, server, map[string]any{"remove": true})
+}
+
+func (c *Client) stop(ctx context.Context, user, server string, body any) error {
+	_, err := c.do(ctx, http.MethodDelete, serverAPIPath(user, server), body, nil, http.StatusNoContent, http.StatusAccepted)
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && se.Code == http.StatusBadRequest && containsFold(se.Message, "not running") {

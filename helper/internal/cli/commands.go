@@ -10,12 +10,14 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/hubssh/hubssh/helper/internal/core"
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
+	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
 // asExit turns a core error into the CLI's exitError.
@@ -30,13 +32,25 @@ func asExit(err error) error {
 func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	fs := newFlagSet("login", stdio.Err)
 	fromStdin := fs.Bool("token-stdin", false, "read the token from standard input (for scripts)")
+	web := fs.Bool("web", false, "open the hub's token page in your browser first")
+	asJSON := fs.Bool("json", false, "print the hub record as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fail(ExitUsage, "usage: hubssh login [--token-stdin] HUB_URL")
+		return fail(ExitUsage, "usage: hubssh login [--web] [--token-stdin] [--json] HUB_URL")
 	}
 	hub := fs.Arg(0)
+	if *web {
+		base, err := hubapi.ParseHubURL(hub)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		page := base.String() + "hub/token"
+		if err := openBrowser(page); err != nil {
+			fmt.Fprintf(stdio.Err, "hubssh: could not open a browser (%v); open %s yourself\n", err, page)
+		}
+	}
 	token, err := readToken(hub, *fromStdin, stdio)
 	if err != nil {
 		return err
@@ -49,7 +63,29 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	if err != nil {
 		return asExit(err)
 	}
+	if *asJSON {
+		return json.NewEncoder(stdio.Out).Encode(h)
+	}
 	fmt.Fprintf(stdio.Out, "logged in to %s as %s (token kept in the %s)\n", h.URL, h.User, h.TokenStore)
+	return nil
+}
+
+// openBrowser shows url in the user's browser; the page is the hub's own
+// token page, so nothing secret is on the command line.
+func openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
 	return nil
 }
 

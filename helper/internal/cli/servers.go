@@ -71,8 +71,11 @@ func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, e
 	server := fs.String("server", "", "a named server (default: the default server)")
 	user := fs.String("user", "", "whose server (default: you)")
 	opts := optionFlags{}
+	remove := new(bool)
 	if start {
 		fs.Var(opts, "option", "a spawner option key=value (repeatable), e.g. --option profile=gpu")
+	} else {
+		remove = fs.Bool("remove", false, "also delete the named server from the hub")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,7 +91,7 @@ func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, e
 		}
 		err = svc.Start(ctx, fs.Arg(0), *user, *server, o, progressPrinter(stdio.Err))
 	} else {
-		err = svc.Stop(ctx, fs.Arg(0), *user, *server)
+		err = svc.Stop(ctx, fs.Arg(0), *user, *server, *remove)
 	}
 	return asExit(err)
 }

@@ -111,11 +111,15 @@ func TestLoginErrors(t *testing.T) {
 		w.Write([]byte(`{"name":"alice","scopes":["read:users!user=alice"]}`))
 	}))
 	defer scoped.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close() // the hub is down: nothing listens there now
 	tests := []struct {
 		name, url string
 		code      Code
 		want      string
 	}{
+		{"hub down", downURL, CodeNetwork, "connection refused: the hub is down, or the port is wrong"},
 		{"untrusted certificate", tlsHub.URL, CodeNetwork, "signed by an authority this computer does not trust"},
 		{"not a hub", html.URL, CodeNotHub, "does not look like a JupyterHub"},
 		{"restricted token", scoped.URL, CodeAuth, "lacks the scope access:servers and servers"},

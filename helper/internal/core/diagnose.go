@@ -134,7 +134,7 @@ func (s *Service) serverChecks(ctx context.Context, api *hubapi.Client, h store.
 	checks := []Check{s.effectiveConfigCheck(ctx, srv.Alias)}
 	u, err := api.User(ctx, srv.User)
 	if err != nil {
-		return append(checks, bad("fail", name, classify(h.URL, err).Message, ""))
+		return append(checks, bad("fail", name, userError(ctx, api, h.URL, srv.User, err).Error(), ""))
 	}
 	if !u.Servers[srv.Name].Running() {
 		return append(checks, ok(name, "stopped; it starts when you connect"))

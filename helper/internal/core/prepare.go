@@ -87,10 +87,7 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 func (s *Service) ensureRunning(ctx context.Context, api *hubapi.Client, hubURL, user, server string, options map[string]any, progress func(hubapi.Event)) error {
 	u, err := api.User(ctx, user)
 	if err != nil {
-		if hubapi.IsStatus(err, http.StatusForbidden, http.StatusNotFound) {
-			return fail(CodeAuth, err, "this token has no access to %s's servers (or there is no such user); use a token of %s or of an admin", user, user)
-		}
-		return classify(hubURL, err)
+		return userError(ctx, api, hubURL, user, err)
 	}
 	if u.Servers[server].Running() {
 		return nil
@@ -111,10 +108,26 @@ func (s *Service) ensureRunningError(ctx context.Context, hubURL, user, server s
 	if errors.As(err, &st) && st.Code == http.StatusBadRequest {
 		return fail(CodeServer, err, "the hub would not start %s: %s", label(user, server), st.Message)
 	}
+	if errors.As(err, &st) && st.Code >= 500 {
+		return fail(CodeServer, err, "the hub failed to start %s (HTTP %d: %s); the hub's admin finds the cause in its log", label(user, server), st.Code, st.Message)
+	}
 	if ctx.Err() != nil {
 		return fail(CodeServer, err, "stopped waiting for %s to start", label(user, server))
 	}
 	return classify(hubURL, err)
+}
+
+// userError explains a failed GET /users/NAME. The hub answers 403 both to
+// a dead token and to a live one without access to that user; asking who
+// the token belongs to tells them apart.
+func userError(ctx context.Context, api *hubapi.Client, hubURL, user string, err error) error {
+	if !hubapi.IsStatus(err, http.StatusForbidden, http.StatusNotFound, http.StatusUnauthorized) {
+		return classify(hubURL, err)
+	}
+	if _, whoErr := api.CurrentUser(ctx); whoErr != nil {
+		return classify(hubURL, whoErr)
+	}
+	return fail(CodeAuth, err, "this token has no access to %s's servers (or there is no such user); use a token of %s or of an admin", user, user)
 }
 
 func label(user, server string) string {

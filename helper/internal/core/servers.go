@@ -44,10 +44,7 @@ func (s *Service) Servers(ctx context.Context, hubRef, user string) ([]ServerInf
 	}
 	u, err := api.UserWithStopped(ctx, user)
 	if err != nil {
-		if hubapi.IsStatus(err, http.StatusForbidden, http.StatusNotFound) {
-			return nil, fail(CodeAuth, err, "this token has no access to %s's servers (or there is no such user)", user)
-		}
-		return nil, classify(h.URL, err)
+		return nil, userError(ctx, api, h.URL, user, err)
 	}
 	if _, ok := u.Servers[""]; !ok {
 		u.Servers[""] = &hubapi.Server{Stopped: true}
@@ -96,8 +93,9 @@ func (s *Service) Start(ctx context.Context, hubRef, user, server string, option
 	return s.ensureRunning(ctx, api, h.URL, user, server, options, progress)
 }
 
-// Stop stops a server and waits until the hub has stopped it.
-func (s *Service) Stop(ctx context.Context, hubRef, user, server string) error {
+// Stop stops a server and waits until the hub has stopped it; remove also
+// deletes a named server from the hub (its ssh config entry goes too).
+func (s *Service) Stop(ctx context.Context, hubRef, user, server string, remove bool) error {
 	_, h, err := s.hubRecord(hubRef)
 	if err != nil {
 		return err
@@ -109,11 +107,62 @@ func (s *Service) Stop(ctx context.Context, hubRef, user, server string) error {
 	if err != nil {
 		return err
 	}
-	if err := api.StopServer(ctx, user, server); err != nil {
+	if !remove {
+		if err := api.StopServer(ctx, user, server); err != nil {
+			return classify(h.URL, err)
+		}
+		if err := api.WaitServer(ctx, user, server, false); err != nil {
+			return fail(CodeServer, err, "%s did not stop: %v", label(user, server), err)
+		}
+		return nil
+	}
+	if server == "" {
+		return fail(CodeUsage, nil, "the default server cannot be removed, only stopped")
+	}
+	if err := api.RemoveServer(ctx, user, server); err != nil {
+		if hubapi.IsStatus(err, http.StatusNotFound) {
+			return fail(CodeUsage, err, "%s does not exist", label(user, server))
+		}
 		return classify(h.URL, err)
 	}
-	if err := api.WaitServer(ctx, user, server, false); err != nil {
-		return fail(CodeServer, err, "%s did not stop: %v", label(user, server), err)
+	if err := waitGone(ctx, api, user, server); err != nil {
+		return fail(CodeServer, err, "%s was not removed: %v", label(user, server), err)
 	}
-	return nil
+	alias := Alias(h.URL, user, server)
+	s.Secrets.Delete(serverTokenKey(h.URL, user, server))
+	s.Store.Unpin(alias)
+	err = s.Store.Update(func(st *store.State) error {
+		if hh := st.Hub(h.URL); hh != nil {
+			var keep []store.Server
+			for _, srv := range hh.Servers {
+				if srv.Alias != alias {
+					keep = append(keep, srv)
+				}
+			}
+			hh.Servers = keep
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(CodeConfig, err, "%v", err)
+	}
+	return s.WriteSSHConfig()
+}
+
+// waitGone waits until a removed named server no longer exists, stopped or not.
+func waitGone(ctx context.Context, api *hubapi.Client, user, server string) error {
+	for {
+		u, err := api.UserWithStopped(ctx, user)
+		if err != nil {
+			return err
+		}
+		if _, ok := u.Servers[server]; !ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

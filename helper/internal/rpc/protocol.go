@@ -86,6 +86,12 @@ type StartParams struct {
 	Options map[string]any `json:"options,omitempty"` // user_options for the spawner
 }
 
+// StopParams stops a server; Remove also deletes a named one.
+type StopParams struct {
+	ServerRef
+	Remove bool `json:"remove,omitempty"`
+}
+
 // ProgressParams is a $/progress notification.
 type ProgressParams struct {
 	Token any           `json:"token"`

@@ -112,11 +112,11 @@ func (s *Server) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc
 		}
 		return struct{}{}, s.svc.Start(ctx, p.Hub, p.User, p.Server, p.Options, s.progress(ctx, conn, p.ProgressToken))
 	case MethodServersStop:
-		var p ServerRef
+		var p StopParams
 		if err := decode(req, &p); err != nil {
 			return nil, err
 		}
-		return struct{}{}, s.svc.Stop(ctx, p.Hub, p.User, p.Server)
+		return struct{}{}, s.svc.Stop(ctx, p.Hub, p.User, p.Server, p.Remove)
 	case MethodConnectPrepare:
 		var p ServerRef
 		if err := decode(req, &p); err != nil {
