@@ -54,6 +54,14 @@ func TestHelperVerbs(t *testing.T) {
 			t.Fatalf("exit %d %q %q", r.code, r.stdout, r.stderr)
 		}
 	})
+	step("login recorded the token's expiry", func(t *testing.T) {
+		b, _ := os.ReadFile(filepath.Join(h.dir, ".config", "hubssh", "hubs.json"))
+		// The harness's tokens never expire: the field is absent, and the
+		// record carries the scopes.
+		if !strings.Contains(string(b), `"servers!user=dave"`) || strings.Contains(string(b), suite.hub.Token("dave")) {
+			t.Errorf("hubs.json: %s", b)
+		}
+	})
 	step("start a new named server with options, list it", func(t *testing.T) {
 		r := h.hubssh(t, "", "start", "--server", "lab", "--option", "profile=small")
 		if r.code != 0 || !strings.Contains(r.stderr, "100%") {

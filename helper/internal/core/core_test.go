@@ -142,3 +142,26 @@ func TestLoginErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginRecordsExpiry(t *testing.T) {
+	exp := "2030-01-02T03:04:05.000000Z"
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hub/api/user":
+			w.Write([]byte(`{"name":"alice","token_id":"a42","scopes":["access:servers!user=alice","servers!user=alice"]}`))
+		case "/hub/api/users/alice/tokens/a42":
+			w.Write([]byte(`{"id":"a42","expires_at":"` + exp + `"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hub.Close()
+	s := newService(t)
+	h, err := s.Login(context.Background(), hub.URL, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.TokenExpires == nil || h.TokenExpires.UTC().Format("2006-01-02T15:04:05") != "2030-01-02T03:04:05" || h.TokenStore != "file" {
+		t.Errorf("record %+v", h)
+	}
+}

@@ -29,6 +29,10 @@ func (s *Service) Login(ctx context.Context, rawURL, token string) (*store.Hub, 
 		return nil, fail(CodeAuth, nil, "the token lacks the scope %s that hubssh needs: create a token at %shub/token without limiting its permissions",
 			strings.Join(missing, " and "), base)
 	}
+	var expires *time.Time
+	if u.TokenID != "" { // JupyterHub 5 names the token; older hubs do not
+		expires, _ = api.TokenExpiry(ctx, u.Name, u.TokenID)
+	}
 	where, err := s.Secrets.Set(base.String(), token)
 	if err != nil {
 		return nil, fail(CodeConfig, err, "cannot store the token: %v", err)
@@ -43,7 +47,7 @@ func (s *Service) Login(ctx context.Context, rawURL, token string) (*store.Hub, 
 			st.Hubs = append(st.Hubs, store.Hub{URL: base.String(), Added: time.Now().UTC()})
 			h = &st.Hubs[len(st.Hubs)-1]
 		}
-		h.User, h.Scopes, h.TokenStore = u.Name, u.Scopes, where
+		h.User, h.Scopes, h.TokenStore, h.TokenExpires = u.Name, u.Scopes, where, expires
 		rec = *h
 		return nil
 	})
