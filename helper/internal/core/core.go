@@ -67,36 +67,36 @@ func fail(code Code, err error, format string, args ...any) *Error {
 
 // hubRecord finds the stored hub a user means: a URL (in any form they
 // type), a hub ID, or "" when exactly one hub is known.
-func (s *Service) hubRecord(ref string) (*store.State, *store.Hub, error) {
+func (s *Service) hubRecord(ref string) (*store.Hub, error) {
 	st, err := s.Store.Load()
 	if err != nil {
-		return nil, nil, fail(CodeConfig, err, "%v", err)
+		return nil, fail(CodeConfig, err, "%v", err)
 	}
 	if ref == "" {
 		switch len(st.Hubs) {
 		case 0:
-			return nil, nil, fail(CodeUsage, nil, "no hub yet: run \"hubssh login https://YOUR-HUB\" first")
+			return nil, fail(CodeUsage, nil, "no hub yet: run \"hubssh login https://YOUR-HUB\" first")
 		case 1:
-			return st, &st.Hubs[0], nil
+			return &st.Hubs[0], nil
 		default:
 			var names []string
 			for _, h := range st.Hubs {
 				names = append(names, h.URL)
 			}
-			return nil, nil, fail(CodeUsage, nil, "several hubs are known (%s): name one", strings.Join(names, ", "))
+			return nil, fail(CodeUsage, nil, "several hubs are known (%s): name one", strings.Join(names, ", "))
 		}
 	}
 	if u, err := hubapi.ParseHubURL(ref); err == nil {
 		if h := st.Hub(u.String()); h != nil {
-			return st, h, nil
+			return h, nil
 		}
 	}
 	for i := range st.Hubs {
 		if store.HubID(st.Hubs[i].URL) == ref {
-			return st, &st.Hubs[i], nil
+			return &st.Hubs[i], nil
 		}
 	}
-	return nil, nil, fail(CodeUsage, nil, "not logged in to %s: run \"hubssh login %s\" first", ref, ref)
+	return nil, fail(CodeUsage, nil, "not logged in to %s: run \"hubssh login %s\" first", ref, ref)
 }
 
 // api returns a hub client with the hub's stored token.
@@ -110,6 +110,23 @@ func (s *Service) api(h *store.Hub) (*hubapi.Client, string, error) {
 		return nil, "", fail(CodeConfig, err, "stored hub URL %q is damaged: log in again", h.URL)
 	}
 	return hubapi.NewClient(base, tok, s.HTTP), tok, nil
+}
+
+// target resolves what an operation is about: the hub record, the user
+// (default: the token's owner) and a client with the hub's token.
+func (s *Service) target(hubRef, user string) (store.Hub, string, *hubapi.Client, error) {
+	h, err := s.hubRecord(hubRef)
+	if err != nil {
+		return store.Hub{}, "", nil, err
+	}
+	if user == "" {
+		user = h.User
+	}
+	api, _, err := s.api(h)
+	if err != nil {
+		return store.Hub{}, "", nil, err
+	}
+	return *h, user, api, nil
 }
 
 // Alias is the ssh host name for a server: readable and stable

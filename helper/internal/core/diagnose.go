@@ -47,7 +47,7 @@ func (s *Service) Diagnose(ctx context.Context, hubRef string) ([]Check, error) 
 	}
 	for _, h := range st.Hubs {
 		if hubRef != "" {
-			if _, sel, err := s.hubRecord(hubRef); err != nil || sel.URL != h.URL {
+			if sel, err := s.hubRecord(hubRef); err != nil || sel.URL != h.URL {
 				continue
 			}
 		}

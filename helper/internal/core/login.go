@@ -84,7 +84,7 @@ func missingScopes(u *hubapi.User) []string {
 // config entries and pinned host keys. The key pair stays, so logging in
 // again reuses the key servers already accept.
 func (s *Service) Logout(ctx context.Context, ref string) error {
-	_, h, err := s.hubRecord(ref)
+	h, err := s.hubRecord(ref)
 	if err != nil {
 		return err
 	}

@@ -28,15 +28,7 @@ type Prepared struct {
 // pinned, and the ssh config written. hubRef and user may be empty (the
 // only hub, the token's owner).
 func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, progress func(hubapi.Event)) (*Prepared, error) {
-	_, h, err := s.hubRecord(hubRef)
-	if err != nil {
-		return nil, err
-	}
-	hub := *h
-	if user == "" {
-		user = hub.User
-	}
-	api, _, err := s.api(&hub)
+	hub, user, api, err := s.target(hubRef, user)
 	if err != nil {
 		return nil, err
 	}

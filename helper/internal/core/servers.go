@@ -31,14 +31,7 @@ type ServerInfo struct {
 
 // Servers lists a user's servers, stopped ones included, default first.
 func (s *Service) Servers(ctx context.Context, hubRef, user string) ([]ServerInfo, error) {
-	_, h, err := s.hubRecord(hubRef)
-	if err != nil {
-		return nil, err
-	}
-	if user == "" {
-		user = h.User
-	}
-	api, _, err := s.api(h)
+	h, user, api, err := s.target(hubRef, user)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +72,7 @@ func stateOf(s *hubapi.Server) string {
 // exist, with options as the spawner's user_options) and waits until it is
 // ready, reporting the hub's progress.
 func (s *Service) Start(ctx context.Context, hubRef, user, server string, options map[string]any, progress func(hubapi.Event)) error {
-	_, h, err := s.hubRecord(hubRef)
-	if err != nil {
-		return err
-	}
-	if user == "" {
-		user = h.User
-	}
-	api, _, err := s.api(h)
+	h, user, api, err := s.target(hubRef, user)
 	if err != nil {
 		return err
 	}
@@ -96,14 +82,7 @@ func (s *Service) Start(ctx context.Context, hubRef, user, server string, option
 // Stop stops a server and waits until the hub has stopped it; remove also
 // deletes a named server from the hub (its ssh config entry goes too).
 func (s *Service) Stop(ctx context.Context, hubRef, user, server string, remove bool) error {
-	_, h, err := s.hubRecord(hubRef)
-	if err != nil {
-		return err
-	}
-	if user == "" {
-		user = h.User
-	}
-	api, _, err := s.api(h)
+	h, user, api, err := s.target(hubRef, user)
 	if err != nil {
 		return err
 	}

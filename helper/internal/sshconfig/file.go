@@ -58,9 +58,8 @@ func read(path string) ([]byte, os.FileMode, error) {
 	return b, st.Mode().Perm(), nil
 }
 
-// PlanInclude computes the edit that puts hubssh's Include on top of the
-// user's config, without writing.
-func (f Files) PlanInclude() (Change, error) {
+// plan reads the user's config (through a symlink) and applies edit.
+func (f Files) plan(edit func(old []byte) ([]byte, error)) (Change, error) {
 	path, err := resolve(f.User)
 	if err != nil {
 		return Change{}, fmt.Errorf("ssh config %s: %w", f.User, err)
@@ -69,24 +68,25 @@ func (f Files) PlanInclude() (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
-	out, _, err := AddInclude(old, f.Managed)
+	out, err := edit(old)
 	if err != nil {
 		return Change{}, err
 	}
 	return Change{Path: path, Old: old, New: out}, nil
 }
 
+// PlanInclude computes the edit that puts hubssh's Include on top of the
+// user's config, without writing.
+func (f Files) PlanInclude() (Change, error) {
+	return f.plan(func(old []byte) ([]byte, error) {
+		out, _, err := AddInclude(old, f.Managed)
+		return out, err
+	})
+}
+
 // PlanRemove computes the edit that takes hubssh's lines out again.
 func (f Files) PlanRemove() (Change, error) {
-	path, err := resolve(f.User)
-	if err != nil {
-		return Change{}, fmt.Errorf("ssh config %s: %w", f.User, err)
-	}
-	old, _, err := read(path)
-	if err != nil {
-		return Change{}, err
-	}
-	return Change{Path: path, Old: old, New: RemoveInclude(old, f.Managed)}, nil
+	return f.plan(func(old []byte) ([]byte, error) { return RemoveInclude(old, f.Managed), nil })
 }
 
 // Write applies a planned change atomically, keeping the file's mode (a
