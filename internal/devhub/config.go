@@ -37,11 +37,15 @@ func hubConfig(p configParams) string {
 	w("c.Spawner.cmd = %s", q([]string{p.venv + "/bin/jupyterhub-singleuser"}))
 	// The machines run as root; a real deployment never needs this.
 	w(`c.Spawner.args = ["--allow-root"]`)
-	w("c.Spawner.environment = %s", q(map[string]string{
+	env := map[string]string{
 		"JUPYTER_CONFIG_DIR": p.dir + "/jupyter-config",
 		"SHELL":              "/bin/bash",
 		markerEnv:            p.dir,
-	}))
+	}
+	for k, v := range p.env {
+		env[k] = v
+	}
+	w("c.Spawner.environment = %s", q(env))
 	w("c.Spawner.start_timeout = 60")
 	w("c.Spawner.http_timeout = 30")
 	w("c.JupyterHub.allow_named_servers = True")
@@ -64,6 +68,13 @@ type configParams struct {
 	publicPort, hubPort, proxyAPIPort int
 	adminToken                        string
 	extra                             string
+	env                               map[string]string
+}
+
+// pyString quotes s as a Python string literal (JSON's rules are a subset).
+func pyString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // serverProxyConfig is the single-user server's jupyter_server_config.json:

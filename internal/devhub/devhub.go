@@ -41,6 +41,13 @@ type Options struct {
 	// ActivityInterval is hubsshd's --activity-interval (tests shorten it
 	// to see SSH use reach the hub quickly); empty keeps hubsshd's default.
 	ActivityInterval string
+	// ServerConfigPy, if set, is Python appended to the single-user
+	// servers' configuration after hubsshd's entries are defined, e.g. to
+	// add entries ("c.ServerProxy.servers['x'] = {...}"). The benchmark
+	// uses it for the peer stacks.
+	ServerConfigPy string
+	// Env is added to every single-user server's environment.
+	Env map[string]string
 }
 
 // Hub is a running local JupyterHub.
@@ -72,7 +79,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	cfg := hubConfig(configParams{
 		dir: o.Dir, venv: o.Venv, chp: o.CHP,
 		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
-		adminToken: admin, extra: o.Extra,
+		adminToken: admin, extra: o.Extra, env: o.Env,
 	})
 	cfgPath := filepath.Join(o.Dir, "jupyterhub_config.py")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
@@ -82,7 +89,14 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(o.Dir, "jupyter-config", "jupyter_server_config.json"), spc, 0o600); err != nil {
+	name, content := "jupyter_server_config.json", spc
+	if o.ServerConfigPy != "" {
+		// One Python file: a .json beside it would replace the whole
+		// servers dict it builds (traitlets replaces dict values).
+		name = "jupyter_server_config.py"
+		content = []byte("import json\nc.ServerProxy.servers = json.loads(" + pyString(string(spc)) + ")[\"ServerProxy\"][\"servers\"]\n" + o.ServerConfigPy + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, "jupyter-config", name), content, 0o600); err != nil {
 		return nil, fmt.Errorf("write server config: %w", err)
 	}
 	logf, err := os.OpenFile(filepath.Join(o.Dir, "jupyterhub.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

@@ -35,6 +35,15 @@ type options struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "pipe-backend" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := pipeBackend(ctx, args[1:]); err != nil {
+			fmt.Fprintln(stderr, "devhub pipe-backend:", err)
+			return 1
+		}
+		return 0
+	}
 	if len(args) == 0 || (args[0] != "demo" && args[0] != "serve") {
 		fmt.Fprintln(stderr, "usage: devhub demo [flags] [-- command args…] | devhub serve [flags]")
 		return 2

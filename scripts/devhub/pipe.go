@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// pipeBackend serves the benchmark's measure of the hub's pipe itself (no
+// SSH): jupyter-server-proxy relays a raw websocket to this unix socket.
+// Each connection starts with one line:
+//
+//	sink N     read N bytes, then answer "done\n"
+//	source N   write N zero bytes
+//	echo       write back whatever arrives
+func pipeBackend(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("pipe-backend", flag.ContinueOnError)
+	sock := fs.String("socket", "", "unix socket to listen on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	os.Remove(*sock)
+	ln, err := net.Listen("unix", *sock)
+	if err != nil {
+		return err
+	}
+	context.AfterFunc(ctx, func() { ln.Close() })
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return nil
+		}
+		go servePipe(c)
+	}
+}
+
+func servePipe(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReaderSize(c, 256<<10)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return // jupyter-server-proxy's readiness probe
+	}
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return
+	}
+	n := int64(0)
+	if len(f) > 1 {
+		n, _ = strconv.ParseInt(f[1], 10, 64)
+	}
+	switch f[0] {
+	case "sink":
+		if _, err := io.CopyN(io.Discard, r, n); err == nil {
+			fmt.Fprint(c, "done\n")
+		}
+	case "source":
+		buf := make([]byte, 256<<10)
+		for n > 0 {
+			k := min(int64(len(buf)), n)
+			if _, err := c.Write(buf[:k]); err != nil {
+				return
+			}
+			n -= k
+		}
+		io.Copy(io.Discard, r) // until the client closes
+	case "echo":
+		io.Copy(c, r)
+	}
+}
