@@ -10,3 +10,22 @@ BIN=$ROOT/bin
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The benchmark's hub also has jupyter-sshd-proxy, the peer it is compared
+# with; tests never see it.
+BENCH_REQS=$ROOT/scripts/requirements-bench.txt
+BENCH_VENV=$CACHE/venv-bench-$(sha256sum "$BENCH_REQS" | cut -c1-12)
+WEBSOCAT_VERSION=1.14.1
+WEBSOCAT=$CACHE/websocat-$WEBSOCAT_VERSION/bin/websocat
+
+# make_venv DIR REQUIREMENTS: a venv built where it lives, marked complete.
+make_venv() {
+  if [ ! -f "$1/.complete" ]; then
+    say "setup: creating the venv $1"
+    rm -rf "$1"
+    mkdir -p "$CACHE"
+    python3 -m venv "$1"
+    "$1/bin/pip" install -q --disable-pip-version-check -r "$2" >&2
+    touch "$1/.complete"
+  fi
+}

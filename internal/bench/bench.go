@@ -37,6 +37,11 @@ func (s Stack) cmd(ctx context.Context, tool string, args ...string) *exec.Cmd {
 	return c
 }
 
+// Command is "ssh [extra] HOST command" for this stack.
+func (s Stack) Command(ctx context.Context, extra []string, command string) *exec.Cmd {
+	return s.ssh(ctx, extra, command)
+}
+
 func (s Stack) ssh(ctx context.Context, extra []string, command string) *exec.Cmd {
 	args := append(append([]string{}, extra...), s.Host, command)
 	return s.cmd(ctx, "ssh", args...)

@@ -47,6 +47,29 @@ func TreeRSS(pid int) int64 {
 	return total
 }
 
+// RSS is one process's resident memory in bytes (0 if gone).
+func RSS(pid int) int64 { return rss(pid) }
+
+// FindProcs returns the pids whose command line (arguments joined by
+// spaces) and environment (NUL-separated) satisfy match.
+func FindProcs(match func(cmdline, environ string) bool) []int {
+	var out []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		cl, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || len(cl) == 0 {
+			continue
+		}
+		env, _ := os.ReadFile(filepath.Join(d, "environ"))
+		if match(strings.ReplaceAll(string(cl), "\x00", " "), string(env)) {
+			if pid, err := strconv.Atoi(filepath.Base(d)); err == nil && pid != os.Getpid() {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
+
 func rss(pid int) int64 {
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 	if err != nil {

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubssh/hubssh/internal/bench"
+)
+
+const (
+	sHubssh  = "hubssh"
+	sPeer    = "jupyter-sshd-proxy"
+	sCeiling = "pipe ceiling (no SSH)"
+	sDirect  = "OpenSSH direct (no hub)"
+)
+
+var stackOrder = []string{sHubssh, sPeer, sCeiling, sDirect}
+
+func measure(ctx context.Context, o *options, e *environment) (*results, error) {
+	r := newResults()
+	mib := func(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
+	src := filepath.Join(e.dir, "src.bin")
+	if err := writeRandom(src, o.sftpSize); err != nil {
+		return nil, err
+	}
+	srcSum, _ := bench.FileSHA256(src)
+	ssh := []bench.Stack{e.hubssh, e.peer, e.direct}
+	names := map[string]string{e.hubssh.Name: sHubssh, e.peer.Name: sPeer, e.direct.Name: sDirect}
+
+	for run := 0; run < o.runs; run++ {
+		for _, st := range ssh {
+			name := names[st.Name]
+			say("run %d/%d: %s", run+1, o.runs, name)
+			if err := measureStack(ctx, o, e, r, st, name, run, src, srcSum); err != nil {
+				return nil, err
+			}
+		}
+		say("run %d/%d: pipe ceiling", run+1, o.runs)
+		d, err := e.pipe.Upload(ctx, o.size)
+		if err != nil {
+			return nil, err
+		}
+		r.add("bulk upload (MiB/s)", sCeiling, mib(o.size, d))
+		if d, err = e.pipe.Download(ctx, o.size); err != nil {
+			return nil, err
+		}
+		r.add("bulk download (MiB/s)", sCeiling, mib(o.size, d))
+		rtts, err := e.pipe.RoundTrips(ctx, o.rtts)
+		if err != nil {
+			return nil, err
+		}
+		s := bench.Summarise(bench.Seconds(rtts))
+		r.add("round trip p50 (ms)", sCeiling, s.P50*1000)
+		r.add("round trip p99 (ms)", sCeiling, s.P99*1000)
+		if err := coldStart(ctx, e, r); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range ssh {
+		say("concurrency: %s", names[st.Name])
+		times, peak, err := bench.Concurrent(ctx, st, nil, o.concurrent)
+		if err != nil {
+			return nil, err
+		}
+		r.add(fmt.Sprintf("%d sessions at once: p95 (s)", o.concurrent), names[st.Name], bench.Summarise(bench.Seconds(times)).P95)
+		r.peakRSS[names[st.Name]] = float64(peak) / (1 << 20)
+	}
+	return r, nil
+}
+
+// coldStart stops alice's server and times the first output of
+// "ssh HOST echo ok" from there. hubssh starts the server itself; for the
+// peer, a script or a person starts it through the hub first, as its docs
+// say. The hub's own spawn time is reported apart.
+func coldStart(ctx context.Context, e *environment, r *results) error {
+	for _, st := range []bench.Stack{e.hubssh, e.peer} {
+		if err := e.hub.StopServer(ctx, "alice", ""); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if st.Name == e.peer.Name {
+			if err := startServer(ctx, e.hub); err != nil {
+				return err
+			}
+			r.add("hub's own spawn time (s)", sPeer, time.Since(t0).Seconds())
+		}
+		cmd := st.Command(ctx, nil, "echo ok")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil || out.String() != "ok\n" {
+			return fmt.Errorf("%s cold start: %v %q %s", st.Name, err, out.String(), errb.String())
+		}
+		name := sPeer
+		if st.Name == e.hubssh.Name {
+			name = sHubssh
+		}
+		r.add("cold start: stopped → first output (s)", name, time.Since(t0).Seconds())
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return d.Seconds() * 1000 }
+
+func say(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+
+// samplePeak calls f every 20 ms until stop closes and returns the largest value.
+func samplePeak(stop <-chan struct{}, f func() int64) int64 {
+	var peak int64
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		peak = max(peak, f())
+		select {
+		case <-stop:
+			return peak
+		case <-t.C:
+		}
+	}
+}
+
+// sumRSS adds up the memory of processes whose command line holds all words.
+func sumRSS(words ...string) int64 {
+	var total int64
+	for _, pid := range bench.FindProcs(func(cmdline, _ string) bool {
+		for _, w := range words {
+			if !strings.Contains(cmdline, w) {
+				return false
+			}
+		}
+		return true
+	}) {
+		total += bench.RSS(pid)
+	}
+	return total
+}
+
+// findPID finds the process whose command line holds word and whose
+// environment holds env (either may be "").
+func findPID(word, env string) int {
+	pids := bench.FindProcs(func(cmdline, environ string) bool {
+		return strings.Contains(cmdline, word) && (env == "" || strings.Contains(environ, env))
+	})
+	if len(pids) == 0 {
+		return 0
+	}
+	return pids[0]
+}
+
+func writeRandom(path string, n int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	rnd, err := os.Open("/dev/urandom")
+	if err != nil {
+		f.Close()
+		return err
+	}
+	defer rnd.Close()
+	buf := make([]byte, 1<<20)
+	for n > 0 {
+		k := min(int64(len(buf)), n)
+		if _, err := rnd.Read(buf[:k]); err != nil {
+			f.Close()
+			return err
+		}
+		if _, err := f.Write(buf[:k]); err != nil {
+			f.Close()
+			return err
+		}
+		n -= k
+	}
+	return f.Close()
+}
+
+// measureStack runs one stack's SSH measurements once. Each gets a time
+// limit: a stack that stalls (jupyter-sshd-proxy's sftp did, in a full
+// run) is recorded as such and the benchmark goes on.
+func measureStack(ctx context.Context, o *options, e *environment, r *results, st bench.Stack, name string, run int, src, srcSum string) error {
+	mib := func(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
+	limit := 4 * time.Minute
+	if o.smoke {
+		limit = time.Minute
+	}
+	// try runs one measurement; false means it failed and was recorded.
+	try := func(metric string, f func(ctx context.Context) error) bool {
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			reason := oneLine(err.Error())
+			if ctx.Err() != nil {
+				reason = fmt.Sprintf("stalled: no result within %s", limit)
+			}
+			r.failed(metric, name, reason)
+			say("  %s: %s failed: %s", name, metric, reason)
+			return false
+		}
+		return true
+	}
+	var d time.Duration
+	var err error
+	if !try("connect: ssh HOST true (ms)", func(ctx context.Context) error { d, err = bench.Connect(ctx, st, nil); return err }) {
+		return nil
+	}
+	r.add("connect: ssh HOST true (ms)", name, ms(d))
+	if st.Name == e.hubssh.Name && run == 0 {
+		// hubsshd starts on the first connection; it is idle now.
+		r.idleRSS = float64(bench.RSS(e.hubssh.ServerPID())) / (1 << 20)
+	}
+	var helperPeak int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if st.Name == e.hubssh.Name {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			helperPeak = samplePeak(stop, func() int64 { return sumRSS("proxy", e.hubssh.Host) })
+		}()
+	}
+	ok := try("bulk upload (MiB/s)", func(ctx context.Context) error { d, err = bench.Upload(ctx, st, nil, o.size); return err })
+	close(stop)
+	wg.Wait()
+	if ok {
+		r.add("bulk upload (MiB/s)", name, mib(o.size, d))
+	}
+	if helperPeak > 0 {
+		r.helperRSS = max(r.helperRSS, float64(helperPeak)/(1<<20))
+	}
+	if try("bulk download (MiB/s)", func(ctx context.Context) error { d, err = bench.Download(ctx, st, nil, o.size); return err }) {
+		r.add("bulk download (MiB/s)", name, mib(o.size, d))
+	}
+	remote := filepath.Join(e.dir, "remote.bin")
+	back := filepath.Join(e.dir, "back.bin")
+	defer os.Remove(remote)
+	defer os.Remove(back)
+	if try("sftp put (MiB/s)", func(ctx context.Context) error {
+		if d, err = bench.SFTP(ctx, st, nil, fmt.Sprintf("put %s %s", src, remote)); err != nil {
+			return err
+		}
+		return sameFile(remote, srcSum)
+	}) {
+		r.add("sftp put (MiB/s)", name, mib(o.sftpSize, d))
+		if try("sftp get (MiB/s)", func(ctx context.Context) error {
+			if d, err = bench.SFTP(ctx, st, nil, fmt.Sprintf("get %s %s", remote, back)); err != nil {
+				return err
+			}
+			return sameFile(back, srcSum)
+		}) {
+			r.add("sftp get (MiB/s)", name, mib(o.sftpSize, d))
+		}
+	}
+	var rtts []time.Duration
+	if try("round trip p50 (ms)", func(ctx context.Context) error { rtts, err = bench.RoundTrips(ctx, st, nil, o.rtts); return err }) {
+		s := bench.Summarise(bench.Seconds(rtts))
+		r.add("round trip p50 (ms)", name, s.P50*1000)
+		r.add("round trip p99 (ms)", name, s.P99*1000)
+	}
+	return nil
+}
+
+// sameFile checks a transferred file against the source's checksum.
+func sameFile(path, sum string) error {
+	if got, _ := bench.FileSHA256(path); got != sum {
+		return fmt.Errorf("%s differs from the source after sftp", path)
+	}
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
