@@ -64,11 +64,14 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 	}
 	for _, st := range ssh {
 		say("concurrency: %s", names[st.Name])
-		times, peak, err := bench.Concurrent(ctx, st, nil, o.concurrent)
-		if err != nil {
-			return nil, err
+		metric := fmt.Sprintf("%d sessions at once: p95 (s)", o.concurrent)
+		times, peak, failed := bench.Concurrent(ctx, st, nil, o.concurrent, 2*time.Minute)
+		if len(failed) > 0 {
+			r.failed(metric, names[st.Name], fmt.Sprintf("%d of %d sessions failed (%s)", len(failed), o.concurrent, oneLine(failed[0].Error())))
 		}
-		r.add(fmt.Sprintf("%d sessions at once: p95 (s)", o.concurrent), names[st.Name], bench.Summarise(bench.Seconds(times)).P95)
+		if len(times) > 0 {
+			r.add(metric, names[st.Name], bench.Summarise(bench.Seconds(times)).P95)
+		}
 		r.peakRSS[names[st.Name]] = float64(peak) / (1 << 20)
 	}
 	return r, nil

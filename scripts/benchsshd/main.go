@@ -110,9 +110,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	for _, st := range env.stacks {
-		times, peak, err := bench.Concurrent(ctx, st, nil, o.concurrent)
-		if err != nil {
-			return err
+		times, peak, failed := bench.Concurrent(ctx, st, nil, o.concurrent, 2*time.Minute)
+		if len(failed) > 0 {
+			return fmt.Errorf("%s: %d of %d concurrent sessions failed, first: %v", st.Name, len(failed), o.concurrent, failed[0])
 		}
 		res.add("concurrent p95 (s)", st.Name, "", bench.Summarise(bench.Seconds(times)).P95)
 		res.peakRSS[st.Name] = float64(peak) / (1 << 20)
