@@ -26,7 +26,7 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 	r := newResults()
 	mib := func(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
 	src := filepath.Join(e.dir, "src.bin")
-	if err := writeRandom(src, o.sftpSize); err != nil {
+	if err := bench.WriteRandom(src, o.sftpSize); err != nil {
 		return nil, err
 	}
 	srcSum, _ := bench.FileSHA256(src)
@@ -153,33 +153,6 @@ func findPID(word, env string) int {
 		return 0
 	}
 	return pids[0]
-}
-
-func writeRandom(path string, n int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	rnd, err := os.Open("/dev/urandom")
-	if err != nil {
-		f.Close()
-		return err
-	}
-	defer rnd.Close()
-	buf := make([]byte, 1<<20)
-	for n > 0 {
-		k := min(int64(len(buf)), n)
-		if _, err := rnd.Read(buf[:k]); err != nil {
-			f.Close()
-			return err
-		}
-		if _, err := f.Write(buf[:k]); err != nil {
-			f.Close()
-			return err
-		}
-		n -= k
-	}
-	return f.Close()
 }
 
 // measureStack runs one stack's SSH measurements once. Each gets a time

@@ -104,7 +104,7 @@ func (r *results) write(o *options, stdout io.Writer) error {
 		for _, st := range stackOrder {
 			cell := "—"
 			if s, ok := rw.Stacks[st]; ok {
-				cell = fmt.Sprintf("%s (%s–%s)", num(s.Median), num(s.Min), num(s.Max))
+				cell = fmt.Sprintf("%s (%s–%s)", bench.Num(s.Median), bench.Num(s.Min), bench.Num(s.Max))
 			}
 			if f := r.failures[rw.Metric][st]; len(f) > 0 {
 				cell += fmt.Sprintf("; **failed %d×: %s**", len(f), f[0])
@@ -151,17 +151,6 @@ func ratio(v float64, higherBetter bool) string {
 	return fmt.Sprintf("%.2f (%s)", v, mark)
 }
 
-func num(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f", v)
-	default:
-		return fmt.Sprintf("%.3f", v)
-	}
-}
-
 // chart draws one group of horizontal bars per metric, each scaled to the
 // largest value of its group, labelled with the value.
 func chart(rows []row) string {
@@ -189,7 +178,7 @@ func chart(rows []row) string {
 			}
 			bw := int(float64(w-left-80) * s.Median / maxV)
 			fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
-				left-8, y+barH-3, html.EscapeString(st), left, y, max(bw, 1), barH, colors[st], left+bw+6, y+barH-3, num(s.Median))
+				left-8, y+barH-3, html.EscapeString(st), left, y, max(bw, 1), barH, colors[st], left+bw+6, y+barH-3, bench.Num(s.Median))
 			y += barH + 3
 		}
 		y += gap

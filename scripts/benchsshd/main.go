@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	res := newResults(o)
 	src := filepath.Join(dir, "src.bin")
-	if err := writeRandom(src, o.sftpSize); err != nil {
+	if err := bench.WriteRandom(src, o.sftpSize); err != nil {
 		return err
 	}
 	srcSum, _ := bench.FileSHA256(src)
@@ -167,22 +167,4 @@ func cipherName(c string) string {
 		return "default cipher (chacha20-poly1305)"
 	}
 	return c
-}
-
-func writeRandom(path string, n int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	rnd, err := os.Open("/dev/urandom")
-	if err != nil {
-		f.Close()
-		return err
-	}
-	defer rnd.Close()
-	if _, err := io.CopyN(f, rnd, n); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

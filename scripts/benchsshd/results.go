@@ -109,16 +109,5 @@ func (r *results) write(o *options, stdout io.Writer) error {
 }
 
 func fmtStats(s bench.Stats) string {
-	return fmt.Sprintf("%s (%s–%s)", num(s.Median), num(s.Min), num(s.Max))
-}
-
-func num(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f", v)
-	default:
-		return fmt.Sprintf("%.3f", v)
-	}
+	return fmt.Sprintf("%s (%s–%s)", bench.Num(s.Median), bench.Num(s.Min), bench.Num(s.Max))
 }
