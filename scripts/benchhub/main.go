@@ -72,6 +72,9 @@ func parse(args []string) (*options, error) {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 2 && args[0] == "--render" {
+		return render(args[1])
+	}
 	o, err := parse(args)
 	if err != nil {
 		return err

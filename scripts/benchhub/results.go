@@ -132,7 +132,24 @@ func (r *results) write(o *options, stdout io.Writer) error {
 	if err := os.WriteFile(filepath.Join(o.out, "hub.json"), js, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(o.out, "hub.svg"), []byte(chart(rows)), 0o644)
+	return os.WriteFile(filepath.Join(o.out, "hub.svg"), []byte(chart(rows, r.failures)), 0o644)
+}
+
+// render redraws the chart from a hub.json written by an earlier run.
+func render(jsonPath string) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var saved struct {
+		Rows     []row                          `json:"rows"`
+		Failures map[string]map[string][]string `json:"failures"`
+	}
+	if err := json.Unmarshal(b, &saved); err != nil {
+		return fmt.Errorf("%s: %w", jsonPath, err)
+	}
+	out := filepath.Join(filepath.Dir(jsonPath), "hub.svg")
+	return os.WriteFile(out, []byte(chart(saved.Rows, saved.Failures)), 0o644)
 }
 
 // ratio prints hubssh ÷ other with a mark for which side is better.
@@ -152,8 +169,9 @@ func ratio(v float64, higherBetter bool) string {
 }
 
 // chart draws one group of horizontal bars per metric, each scaled to the
-// largest value of its group, labelled with the value.
-func chart(rows []row) string {
+// largest value of its group, labelled with the value, and marked when that
+// stack also failed the measurement (a stall must not look like a result).
+func chart(rows []row, failures map[string]map[string][]string) string {
 	colors := map[string]string{sHubssh: "#2b6cb0", sPeer: "#dd6b20", sCeiling: "#718096", sDirect: "#38a169"}
 	const w, left, barH, gap = 900, 290, 16, 18
 	var b strings.Builder
@@ -176,9 +194,13 @@ func chart(rows []row) string {
 			if !ok || maxV == 0 {
 				continue
 			}
-			bw := int(float64(w-left-80) * s.Median / maxV)
+			bw := int(float64(w-left-200) * s.Median / maxV)
+			label := bench.Num(s.Median)
+			if f := failures[rw.Metric][st]; len(f) > 0 {
+				label += fmt.Sprintf(`  <tspan fill="#c53030" font-weight="bold">⚠ also failed %d×</tspan>`, len(f))
+			}
 			fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
-				left-8, y+barH-3, html.EscapeString(st), left, y, max(bw, 1), barH, colors[st], left+bw+6, y+barH-3, bench.Num(s.Median))
+				left-8, y+barH-3, html.EscapeString(st), left, y, max(bw, 1), barH, colors[st], left+bw+6, y+barH-3, label)
 			y += barH + 3
 		}
 		y += gap

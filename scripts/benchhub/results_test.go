@@ -39,7 +39,7 @@ func TestRowsAndChart(t *testing.T) {
 	if len(rows) != 2 || rows[0].VsPeer != 120.0/50 || rows[0].VsCeiling != 120.0/200 || !rows[0].BetterIsHigh || rows[1].BetterIsHigh {
 		t.Fatalf("rows %+v", rows)
 	}
-	svg := chart(rows)
+	svg := chart(rows, map[string]map[string][]string{"bulk upload (MiB/s)": {sPeer: {"stalled"}}})
 	var doc struct {
 		Rects []struct{} `xml:"rect"`
 	}
@@ -51,5 +51,8 @@ func TestRowsAndChart(t *testing.T) {
 	}
 	if !strings.Contains(svg, "higher is better") || !strings.Contains(svg, "lower is better") {
 		t.Error("chart does not say which way is better")
+	}
+	if strings.Count(svg, "also failed 1×") != 1 {
+		t.Error("the peer's failure is not marked on its bar")
 	}
 }
