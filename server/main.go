@@ -4,14 +4,27 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/hubssh/hubssh/internal/profile"
 )
+
+// cpuProfileEnv is a debug knob: a path prefix for a CPU profile of this
+// process (PREFIX.PID), for the benchmarks.
+const cpuProfileEnv = "HUBSSHD_CPUPROFILE"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	endProfile, err := profile.Start(cpuProfileEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hubsshd:", err)
+		os.Exit(1)
+	}
 	code := run(ctx, os.Args[1:], os.Stderr)
 	stop()
+	endProfile()
 	os.Exit(code)
 }

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,6 +58,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Hubsshd, "hubsshd", "", "hubsshd binary")
 	fs.StringVar(&o.hubssh, "hubssh", "", "hubssh binary")
 	fs.StringVar(&o.Dir, "dir", "", "state directory (default: a new temporary one, removed at exit)")
+	fs.Func("server-env", "K=V added to every user server's environment (repeatable; debugging, profiling)", func(kv string) error {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want K=V, got %q", kv)
+		}
+		if o.Env == nil {
+			o.Env = map[string]string{}
+		}
+		o.Env[k] = v
+		return nil
+	})
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}

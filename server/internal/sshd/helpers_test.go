@@ -87,10 +87,13 @@ func authorize(t *testing.T, home string, pub ssh.PublicKey) {
 // socket (net.Pipe is not, and both SSH sides write their banner first).
 func socketPair(t *testing.T) (net.Conn, net.Conn) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	// SOCK_CLOEXEC is Linux-only; set close-on-exec after, portably.
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	syscall.CloseOnExec(fds[0])
+	syscall.CloseOnExec(fds[1])
 	conn := func(fd int, name string) net.Conn {
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
