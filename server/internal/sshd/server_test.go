@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,5 +123,43 @@ func TestServeStopsOnCancel(t *testing.T) {
 	case <-closed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("open connection not closed on shutdown")
+	}
+}
+
+// flakyListener fails its first Accepts, as a process out of file
+// descriptors would, then behaves.
+type flakyListener struct {
+	net.Listener
+	fails int
+}
+
+func (f *flakyListener) Accept() (net.Conn, error) {
+	if f.fails > 0 {
+		f.fails--
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return f.Listener.Accept()
+}
+
+func TestServeSurvivesAcceptErrors(t *testing.T) {
+	f := newFixture(t)
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ctx, &flakyListener{Listener: inner, fails: 2}) }()
+	defer func() { cancel(); <-served }()
+	c, err := ssh.Dial("tcp", inner.Addr().String(), &ssh.ClientConfig{
+		User: "x", Auth: []ssh.AuthMethod{ssh.PublicKeys(f.client)},
+		HostKeyCallback: ssh.FixedHostKey(f.hostKey), Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("after two failed accepts the server no longer serves: %v", err)
+	}
+	c.Close()
+	if !strings.Contains(f.logs.String(), "accept failed; retrying") {
+		t.Errorf("the retries were not logged:\n%s", f.logs.String())
 	}
 }
