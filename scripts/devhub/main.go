@@ -32,7 +32,6 @@ func main() {
 type options struct {
 	devhub.Options
 	hubssh string
-	keep   bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

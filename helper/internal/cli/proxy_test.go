@@ -51,7 +51,7 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 	mux.HandleFunc("/user/alice/sshd/", func(w http.ResponseWriter, r *http.Request) {
 		if st.sshd != 101 {
 			if st.sshd == 302 {
-				http.Redirect(w, r, "/hub/user/alice/sshd/", 302)
+				http.Redirect(w, r, "/hub/user/alice/sshd/", http.StatusFound)
 				return
 			}
 			w.WriteHeader(st.sshd)

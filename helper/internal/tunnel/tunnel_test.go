@@ -153,7 +153,7 @@ func TestDialRefused(t *testing.T) {
 			http.Redirect(w, r, "/hub/user/alice/sshd/", http.StatusFound)
 		}, wantStatus: 302, wantLocation: "/hub/user/alice/sshd/"},
 		{name: "not found", handler: http.NotFound, wantStatus: 404},
-		{name: "forbidden", handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", 403) }, wantStatus: 403},
+		{name: "forbidden", handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", http.StatusForbidden) }, wantStatus: 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
