@@ -182,8 +182,25 @@ func TestRPCMethods(t *testing.T) {
 	}
 	ensureServer(t, "alice", "")
 	var prep struct{ Alias, Folder, SSHConfig string }
-	if e := call("connect/prepare", map[string]string{}, &prep); e != nil || prep.Folder != suite.hub.Home("alice") {
+	opts := map[string]any{"sshOptions": map[string]string{"LogLevel": "ERROR", "ForwardAgent": "yes"}}
+	if e := call("connect/prepare", opts, &prep); e != nil || prep.Folder != suite.hub.Home("alice") {
 		t.Fatalf("connect/prepare: %+v %v", prep, e)
+	}
+	// The extension's extra options reach ssh itself, and ssh still works.
+	g := h.run(t, "", "ssh", "-F", prep.SSHConfig, "-G", prep.Alias)
+	for _, want := range []string{"loglevel ERROR", "forwardagent yes", "stricthostkeychecking true"} {
+		if !strings.Contains(g.stdout, want+"\n") {
+			t.Errorf("ssh -G %s lacks %q:\n%s", prep.Alias, want, g.stdout)
+		}
+	}
+	if r := h.run(t, "", "ssh", "-F", prep.SSHConfig, prep.Alias, "echo", "opts-ok"); r.code != 0 || r.stdout != "opts-ok\n" {
+		t.Errorf("ssh with extra options: %+v", r)
+	}
+	if e := call("connect/prepare", map[string]any{"sshOptions": map[string]string{}}, &prep); e != nil {
+		t.Fatalf("connect/prepare clearing options: %v", e)
+	}
+	if g := h.run(t, "", "ssh", "-F", prep.SSHConfig, "-G", prep.Alias); strings.Contains(g.stdout, "forwardagent yes\n") {
+		t.Errorf("options not cleared:\n%s", g.stdout)
 	}
 	var srv struct {
 		Servers []struct{ Name, State, Alias string }

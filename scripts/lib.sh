@@ -29,3 +29,8 @@ make_venv() {
     touch "$1/.complete"
   fi
 }
+
+# The extension's integration tests run in a real VS Code extension host:
+# code-server from npm (scripts/setup-vscode-host), cached per version.
+CODE_SERVER_VERSION=4.100.3
+CODE_SERVER_DIR=$CACHE/code-server-$CODE_SERVER_VERSION

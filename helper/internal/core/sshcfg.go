@@ -22,6 +22,7 @@ func (s *Service) WriteSSHConfig() error {
 			if err != nil {
 				return err
 			}
+			e.Extra = st.SSHOptions
 			entries = append(entries, e)
 		}
 	}
@@ -44,6 +45,24 @@ func (s *Service) WriteSSHConfig() error {
 		return fail(CodeConfig, err, "cannot edit %s safely: %v", s.SSH.User, err)
 	}
 	return nil
+}
+
+// SetSSHOptions replaces the user's extra options for every hubssh host
+// and rewrites the managed file.
+func (s *Service) SetSSHOptions(opts []sshconfig.Option) error {
+	for _, o := range opts {
+		if err := o.Check(); err != nil {
+			return fail(CodeUsage, err, "%v", err)
+		}
+	}
+	err := s.Store.Update(func(st *store.State) error {
+		st.SSHOptions = opts
+		return nil
+	})
+	if err != nil {
+		return fail(CodeConfig, err, "%v", err)
+	}
+	return s.WriteSSHConfig()
 }
 
 func (s *Service) entry(h store.Hub, srv store.Server) (sshconfig.Entry, error) {

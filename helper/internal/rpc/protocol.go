@@ -80,6 +80,14 @@ type ServerRef struct {
 	ProgressToken any `json:"progressToken,omitempty"`
 }
 
+// PrepareParams is connect/prepare.
+type PrepareParams struct {
+	ServerRef
+	// SSHOptions, when present, replace the extra ssh_config options hubssh
+	// writes on every one of its hosts (keyword → value; {} clears them).
+	SSHOptions *map[string]string `json:"sshOptions,omitempty"`
+}
+
 // StartParams starts a server.
 type StartParams struct {
 	ServerRef

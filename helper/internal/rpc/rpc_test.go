@@ -127,6 +127,7 @@ func TestMethods(t *testing.T) {
 		{"bad token", MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "wrong"}, CodeAuth, "auth"},
 		{"bad URL", MethodHubsAdd, HubsAddParams{URL: "ftp://x", Token: "t"}, CodeUsage, "usage"},
 		{"no hub yet", MethodServersList, ServerRef{}, CodeUsage, "usage"},
+		{"managed ssh option", MethodConnectPrepare, map[string]any{"sshOptions": map[string]string{"ProxyCommand": "nc %h %p"}}, CodeUsage, "usage"},
 	}
 	for _, tt := range tests {
 		e := call(t, c, tt.method, tt.params, nil)

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/hubssh/hubssh/helper/internal/core"
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/internal/hubapi"
 	"github.com/hubssh/hubssh/internal/version"
 )
@@ -118,9 +120,14 @@ func (s *Server) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc
 		}
 		return struct{}{}, s.svc.Stop(ctx, p.Hub, p.User, p.Server, p.Remove)
 	case MethodConnectPrepare:
-		var p ServerRef
+		var p PrepareParams
 		if err := decode(req, &p); err != nil {
 			return nil, err
+		}
+		if p.SSHOptions != nil {
+			if err := s.svc.SetSSHOptions(sortedOptions(*p.SSHOptions)); err != nil {
+				return nil, err
+			}
 		}
 		res, err := s.svc.Prepare(ctx, p.Hub, p.User, p.Server, s.progress(ctx, conn, p.ProgressToken))
 		if err != nil {
@@ -136,6 +143,21 @@ func (s *Server) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc
 		return map[string]any{"checks": checks}, err
 	}
 	return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: fmt.Sprintf("no method %q (docs/rpc.md lists them)", req.Method)}
+}
+
+// sortedOptions orders the options by keyword, so the managed file does
+// not change with map order.
+func sortedOptions(m map[string]string) []sshconfig.Option {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	opts := make([]sshconfig.Option, 0, len(keys))
+	for _, k := range keys {
+		opts = append(opts, sshconfig.Option{Key: k, Value: m[k]})
+	}
+	return opts
 }
 
 // PrepareResult answers connect/prepare.

@@ -14,7 +14,8 @@ type Entry struct {
 	Comment      string   // one line above the block, e.g. the hub and server
 	ProxyCommand []string // argv: the hubssh binary, then its arguments
 	IdentityFile string
-	KnownHosts   string // hubssh's own known_hosts, with the pinned host key
+	KnownHosts   string   // hubssh's own known_hosts, with the pinned host key
+	Extra        []Option // the user's own options for hubssh's hosts, after ours
 }
 
 // aliasRe is what an alias may look like: no spaces, wildcards, quotes or
@@ -92,6 +93,12 @@ func Render(entries []Entry) ([]byte, error) {
 		b.WriteString("  ServerAliveCountMax 4\n")
 		b.WriteString("  ConnectTimeout 0\n")
 		b.WriteString("  Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com\n")
+		for _, o := range e.Extra {
+			if err := o.Check(); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&b, "  %s %s\n", o.Key, o.Value)
+		}
 	}
 	return b.Bytes(), nil
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/internal/atomicfile"
 )
 
@@ -57,6 +58,8 @@ type Server struct {
 // State is hubs.json.
 type State struct {
 	Hubs []Hub `json:"hubs"`
+	// SSHOptions go on every hubssh host, after hubssh's own options.
+	SSHOptions []sshconfig.Option `json:"ssh_options,omitempty"`
 }
 
 // Store reads and writes the config directory.
