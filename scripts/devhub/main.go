@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubssh/hubssh/internal/atomicfile"
 	"github.com/hubssh/hubssh/internal/devhub"
 )
 
@@ -31,7 +33,8 @@ func main() {
 
 type options struct {
 	devhub.Options
-	hubssh string
+	hubssh    string
+	readyFile string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -57,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Hubsshd, "hubsshd", "", "hubsshd binary")
 	fs.StringVar(&o.hubssh, "hubssh", "", "hubssh binary")
 	fs.StringVar(&o.Dir, "dir", "", "state directory (default: a new temporary one, removed at exit)")
+	fs.StringVar(&o.readyFile, "ready-file", "", "serve: once the hub is up, write its URL, users' tokens and admin token here as JSON (0600), for test runners")
 	fs.Func("server-env", "K=V added to every user server's environment (repeatable; debugging, profiling)", func(kv string) error {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -128,7 +132,7 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 	say("JupyterHub is up at %s (%.1f s)", hub.URL, time.Since(t0).Seconds())
 
 	if mode == "serve" {
-		return serve(ctx, hub, say)
+		return serve(ctx, hub, o.readyFile, say)
 	}
 
 	t1 := time.Now()
@@ -186,12 +190,28 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 	return 0, nil
 }
 
-func serve(ctx context.Context, hub *devhub.Hub, say func(string, ...any)) (int, error) {
+func serve(ctx context.Context, hub *devhub.Hub, readyFile string, say func(string, ...any)) (int, error) {
 	tokFile := filepath.Join(hub.Dir, "alice.token")
 	if err := os.WriteFile(tokFile, []byte(hub.Token("alice")), 0o600); err != nil {
 		return 1, err
 	}
 	say("alice's token is in %s (export %s=\"$(cat %s)\")", tokFile, tokenEnv, tokFile)
+	if readyFile != "" {
+		// Tokens go through a private file, never argv or a log.
+		ready := struct {
+			URL    string            `json:"url"`
+			Dir    string            `json:"dir"`
+			Admin  string            `json:"admin"`
+			Tokens map[string]string `json:"tokens"`
+		}{URL: hub.URL.String(), Dir: hub.Dir, Admin: hub.AdminToken(), Tokens: map[string]string{}}
+		for _, u := range []string{"alice", "bob"} {
+			ready.Tokens[u] = hub.Token(u)
+		}
+		b, _ := json.Marshal(ready)
+		if err := atomicfile.Write(readyFile, b, 0o600); err != nil {
+			return 1, fmt.Errorf("write the ready file: %w", err)
+		}
+	}
 	say("state and logs in %s; Ctrl-C stops the hub", hub.Dir)
 	<-ctx.Done()
 	return 0, nil

@@ -1,0 +1,79 @@
+// Entry point: wires the helper, the commands, the view and the reopen
+// guard. UI only; every decision and network call is the helper's.
+import * as vscode from 'vscode';
+import { bundledHelper, installHelper } from './binary';
+import { Commands, Opener, RemoteSSHOpener } from './commands';
+import { Helper } from './helper';
+import { ensureServerForAuthority, windowAuthority } from './reopen';
+import { HubsTree, pollWhileVisible } from './tree';
+
+/** What activate returns: for the tests, and for other extensions. */
+export interface Api {
+  helper(): Promise<Helper>;
+  commands: Commands;
+  tree: HubsTree;
+  /** What the reopen guard did for this window. */
+  reopen: Promise<string>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<Api> {
+  const log = vscode.window.createOutputChannel('hubssh', { log: true });
+  context.subscriptions.push(log);
+
+  let running: Promise<Helper> | undefined;
+  const helper = (): Promise<Helper> => {
+    if (!running) {
+      running = startHelper(context, log).catch((err) => {
+        running = undefined;
+        throw err;
+      });
+    }
+    return running.then((h) => {
+      if (h.alive) {
+        return h;
+      }
+      running = undefined; // it died: start a new one
+      return helper();
+    });
+  };
+  context.subscriptions.push({ dispose: () => void running?.then((h) => h.dispose(), () => undefined) });
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('hubssh.helperPath')) {
+        void running?.then((h) => h.dispose(), () => undefined);
+        running = undefined;
+      }
+    }),
+  );
+
+  const tree = new HubsTree(helper);
+  const view = vscode.window.createTreeView('hubssh.hubs', { treeDataProvider: tree, showCollapseAll: false });
+  context.subscriptions.push(tree, view, pollWhileVisible(view, tree, 30_000));
+
+  const opener: Opener = new RemoteSSHOpener();
+  const commands = new Commands(helper, log, opener, () => tree.refresh());
+  context.subscriptions.push(...commands.register());
+
+  // Awaited on purpose: VS Code waits for this activation before Remote-SSH
+  // resolves the window (reopen.ts), and returns at once for other windows.
+  const reopen = ensureServerForAuthority(helper, windowAuthority(), log);
+  const outcome = await reopen;
+  if (outcome !== 'not-hubssh') {
+    log.info(`reopen: ${outcome}`);
+  }
+  return { helper, commands, tree, reopen };
+}
+
+export function deactivate(): void {
+  // Subscriptions dispose the helper.
+}
+
+async function startHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Helper> {
+  const override = vscode.workspace.getConfiguration('hubssh').get<string>('helperPath', '').trim();
+  const path = override || (await installHelper(bundledHelper(context.extensionPath), context.globalStorageUri.fsPath));
+  log.info(`starting ${path} serve`);
+  const h = await Helper.start({ path, log: (line) => log.info(line) });
+  const v = await h.version();
+  log.info(`hubssh ${v.version}, protocol ${v.protocol}`);
+  return h;
+}

@@ -1,0 +1,208 @@
+// The helper process: `hubssh serve`, spoken to with JSON-RPC over stdio.
+// This file has no vscode import so the integration tests can drive the
+// real helper from plain Node.
+import { ChildProcess, spawn } from 'child_process';
+import * as readline from 'readline';
+import {
+  CancellationToken,
+  createMessageConnection,
+  Disposable,
+  MessageConnection,
+  ProgressType,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
+import {
+  Check,
+  ErrorCode,
+  ErrorKind,
+  Hub,
+  Method,
+  PrepareParams,
+  PrepareResult,
+  ProgressValue,
+  ProtocolVersion,
+  ServerInfo,
+  ServerRef,
+  StartParams,
+  StopParams,
+  VersionResult,
+} from './protocol';
+
+/** A failed helper call: the helper's one-line message, its code and kind. */
+export class HelperError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly kind?: ErrorKind,
+  ) {
+    super(message);
+    this.name = 'HelperError';
+  }
+
+  get cancelled(): boolean {
+    return this.code === ErrorCode.Cancelled;
+  }
+}
+
+export interface HelperOptions {
+  /** The hubssh binary. */
+  path: string;
+  /** Environment of the helper; the default is this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives the helper's stderr line by line (it never holds secrets). */
+  log: (line: string) => void;
+}
+
+let progressSeq = 0;
+
+/** One running `hubssh serve`. */
+export class Helper implements Disposable {
+  private readonly proc: ChildProcess;
+  private readonly conn: MessageConnection;
+  private exited = false;
+  private readonly exitWaiters: Array<() => void> = [];
+
+  private constructor(opts: HelperOptions) {
+    // The token never goes through argv or env: it travels in hubs/add.
+    this.proc = spawn(opts.path, ['serve'], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    readline.createInterface({ input: this.proc.stderr! }).on('line', (l) => opts.log(l));
+    this.proc.on('error', (err) => {
+      opts.log(`hubssh: cannot run ${opts.path}: ${err.message}`);
+      this.markExited();
+    });
+    this.proc.on('exit', (code, signal) => {
+      if (code !== 0 && code !== null) {
+        opts.log(`hubssh serve exited with code ${code}`);
+      } else if (signal) {
+        opts.log(`hubssh serve ended by ${signal}`);
+      }
+      this.markExited();
+    });
+    this.conn = createMessageConnection(
+      new StreamMessageReader(this.proc.stdout!),
+      new StreamMessageWriter(this.proc.stdin!),
+    );
+    this.conn.onError(([err]) => opts.log(`hubssh: ${err.message}`));
+    this.conn.listen();
+  }
+
+  /** Starts the helper and checks it speaks our protocol version. */
+  static async start(opts: HelperOptions): Promise<Helper> {
+    const h = new Helper(opts);
+    let v: VersionResult;
+    try {
+      v = await Promise.race([
+        h.request<VersionResult>(Method.Version, {}),
+        h.whenExited().then(() => {
+          throw new HelperError(`hubssh at ${opts.path} did not start (see the hubssh log)`, -32603);
+        }),
+      ]);
+    } catch (err) {
+      h.dispose();
+      throw err;
+    }
+    if (v.protocol !== ProtocolVersion) {
+      h.dispose();
+      throw new HelperError(
+        `hubssh ${v.version} at ${opts.path} speaks protocol ${v.protocol}, this extension ${ProtocolVersion}: ` +
+          'reinstall the extension or point hubssh.helperPath at a matching hubssh',
+        -32603,
+      );
+    }
+    return h;
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  whenExited(): Promise<void> {
+    return this.exited ? Promise.resolve() : new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  private markExited(): void {
+    if (this.exited) {
+      return;
+    }
+    this.exited = true;
+    this.exitWaiters.splice(0).forEach((f) => f());
+  }
+
+  /** A raw call; failures become HelperError. */
+  async request<R>(method: string, params: object, token?: CancellationToken): Promise<R> {
+    try {
+      return token ? await this.conn.sendRequest<R>(method, params, token) : await this.conn.sendRequest<R>(method, params);
+    } catch (err) {
+      if (err instanceof ResponseError) {
+        const kind = (err.data as { kind?: ErrorKind } | undefined)?.kind;
+        throw new HelperError(err.message, err.code, kind);
+      }
+      if (!this.alive) {
+        throw new HelperError('hubssh stopped unexpectedly (see the hubssh log)', -32603);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * A call that may start a server: the helper sends $/progress with a
+   * token of ours while the hub spawns it.
+   */
+  async withProgress<R>(
+    method: string,
+    params: ServerRef,
+    onProgress: (v: ProgressValue) => void,
+    token?: CancellationToken,
+  ): Promise<R> {
+    const progressToken = `hubssh-${process.pid}-${++progressSeq}`;
+    const sub = this.conn.onProgress(new ProgressType<ProgressValue>(), progressToken, onProgress);
+    try {
+      return await this.request<R>(method, { ...params, progressToken }, token);
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  version(): Promise<VersionResult> {
+    return this.request(Method.Version, {});
+  }
+  addHub(url: string, token: string): Promise<Hub> {
+    return this.request(Method.HubsAdd, { url, token });
+  }
+  async hubs(): Promise<Hub[]> {
+    return (await this.request<{ hubs: Hub[] | null }>(Method.HubsList, {})).hubs ?? [];
+  }
+  removeHub(hub: string): Promise<void> {
+    return this.request(Method.HubsRemove, { hub });
+  }
+  async servers(hub: string, user?: string): Promise<ServerInfo[]> {
+    const p: ServerRef = user ? { hub, user } : { hub };
+    return (await this.request<{ servers: ServerInfo[] | null }>(Method.ServersList, p)).servers ?? [];
+  }
+  start(p: StartParams, onProgress: (v: ProgressValue) => void, token?: CancellationToken): Promise<void> {
+    return this.withProgress(Method.ServersStart, p, onProgress, token);
+  }
+  stop(p: StopParams): Promise<void> {
+    return this.request(Method.ServersStop, p);
+  }
+  prepare(p: PrepareParams, onProgress: (v: ProgressValue) => void, token?: CancellationToken): Promise<PrepareResult> {
+    return this.withProgress(Method.ConnectPrepare, p, onProgress, token);
+  }
+  async diagnose(hub?: string): Promise<Check[]> {
+    return (await this.request<{ checks: Check[] | null }>(Method.Diagnose, hub ? { hub } : {})).checks ?? [];
+  }
+
+  dispose(): void {
+    this.conn.dispose();
+    this.proc.stdin?.end();
+    if (!this.exited) {
+      this.proc.kill();
+    }
+  }
+}
