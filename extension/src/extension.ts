@@ -14,6 +14,8 @@ export interface Api {
   tree: HubsTree;
   /** What the reopen guard did for this window. */
   reopen: Promise<string>;
+  /** The reopen guard for any authority (tests; other extensions). */
+  ensureServerFor(authority: string): Promise<string>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<Api> {
@@ -61,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
   if (outcome !== 'not-hubssh') {
     log.info(`reopen: ${outcome}`);
   }
-  return { helper, commands, tree, reopen };
+  return { helper, commands, tree, reopen, ensureServerFor: (a) => ensureServerForAuthority(helper, a, log) };
 }
 
 export function deactivate(): void {
