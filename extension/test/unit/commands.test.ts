@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Commands, Opener } from '../../src/commands';
+import { Commands, Opener, RemoteSSHOpener } from '../../src/commands';
 import { Helper, HelperError } from '../../src/helper';
 import { Hub, PrepareParams, PrepareResult, ProgressValue, ServerInfo } from '../../src/protocol';
 import { ensureServerForAuthority } from '../../src/reopen';
@@ -327,5 +327,56 @@ describe('reopening a window whose server was culled', () => {
 describe('Uri mock', () => {
   it('prints like vscode.Uri for the paths we open', () => {
     assert.strictEqual(Uri.from({ scheme: 'vscode-remote', authority: 'ssh-remote+h', path: '/home/a b' }).toString(), 'vscode-remote://ssh-remote+h/home/a%20b');
+  });
+});
+
+describe('RemoteSSHOpener', () => {
+  const uri = Uri.from({ scheme: 'vscode-remote', authority: 'ssh-remote+hub.example.org-alice', path: '/home/alice' });
+  const flavours = ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh', 'anysphere.remote-ssh', 'codeium.windsurf-remote-openssh'];
+
+  for (const id of flavours) {
+    it(`opens the same URI through ${id}, asking nothing`, async () => {
+      mock.reset();
+      mock.extensions = [{ id }];
+      const o = new RemoteSSHOpener();
+      assert.strictEqual(await o.ready(), true);
+      assert.deepStrictEqual(mock.messages, []);
+      await o.open(uri as unknown as vscode.Uri);
+      assert.deepStrictEqual(mock.opened, ['vscode-remote://ssh-remote+hub.example.org-alice/home/alice']);
+      assert.deepStrictEqual(mock.executed[0].args[1], { forceNewWindow: false }, 'an empty window is reused');
+    });
+  }
+
+  it('opens a new window when this one has a folder', async () => {
+    mock.reset();
+    mock.workspaceFolders = [{ uri: Uri.from({ scheme: 'file', path: '/src/project' }) }];
+    await new RemoteSSHOpener().open(uri as unknown as vscode.Uri);
+    assert.deepStrictEqual(mock.executed[0].args[1], { forceNewWindow: true });
+  });
+
+  const offers: Array<[string, string]> = [
+    ['Visual Studio Code', 'ms-vscode-remote.remote-ssh'],
+    ['VSCodium', 'jeanp413.open-remote-ssh'],
+    ['Positron', 'jeanp413.open-remote-ssh'],
+    ['Cursor', 'anysphere.remote-ssh'],
+  ];
+  for (const [app, id] of offers) {
+    it(`offers ${id} in ${app} when no ssh-remote extension is installed`, async () => {
+      mock.reset();
+      mock.appName = app;
+      mock.answer = (m) => (m.modal ? 'Install' : undefined);
+      // What the editor's install command does: the extension appears.
+      mock.commands.set('workbench.extensions.installExtension', (x: string) => mock.extensions.push({ id: x }));
+      assert.strictEqual(await new RemoteSSHOpener().ready(), true);
+      assert.match(mock.messages[0].text, new RegExp(id.replace(/\./g, '\\.')));
+      assert.deepStrictEqual(mock.executed.map((e) => [e.command, e.args[0]]), [['workbench.extensions.installExtension', id]]);
+    });
+  }
+
+  it('declining the install stops the connect', async () => {
+    mock.reset();
+    mock.answer = () => undefined;
+    assert.strictEqual(await new RemoteSSHOpener().ready(), false);
+    assert.deepStrictEqual(mock.executed, []);
   });
 });
