@@ -112,10 +112,10 @@ func ms(d time.Duration) float64 { return d.Seconds() * 1000 }
 
 func say(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
-// samplePeak calls f every 20 ms until stop closes and returns the largest value.
+// samplePeak calls f every 50 ms until stop closes and returns the largest value.
 func samplePeak(stop <-chan struct{}, f func() int64) int64 {
 	var peak int64
-	t := time.NewTicker(20 * time.Millisecond)
+	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
 		peak = max(peak, f())
@@ -127,20 +127,29 @@ func samplePeak(stop <-chan struct{}, f func() int64) int64 {
 	}
 }
 
-// sumRSS adds up the memory of processes whose command line holds all words.
-func sumRSS(words ...string) int64 {
-	var total int64
-	for _, pid := range bench.FindProcs(func(cmdline, _ string) bool {
-		for _, w := range words {
-			if !strings.Contains(cmdline, w) {
-				return false
-			}
+// rssOf returns a sampler of the memory of the processes whose command line
+// holds all words. It scans /proc only until it finds them: a scan of every
+// process at each sample would itself take CPU from the transfer measured,
+// and only hubssh's row has this sampler.
+func rssOf(words ...string) func() int64 {
+	var pids []int
+	return func() int64 {
+		if len(pids) == 0 {
+			pids = bench.FindProcs(func(cmdline, _ string) bool {
+				for _, w := range words {
+					if !strings.Contains(cmdline, w) {
+						return false
+					}
+				}
+				return true
+			})
 		}
-		return true
-	}) {
-		total += bench.RSS(pid)
+		var total int64
+		for _, pid := range pids {
+			total += bench.RSS(pid)
+		}
+		return total
 	}
-	return total
 }
 
 // findPID finds the process whose command line holds word and whose
@@ -196,7 +205,7 @@ func measureStack(ctx context.Context, o *options, e *environment, r *results, s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			helperPeak = samplePeak(stop, func() int64 { return sumRSS("proxy", e.hubssh.Host) })
+			helperPeak = samplePeak(stop, rssOf("proxy", e.hubssh.Host))
 		}()
 	}
 	ok := try("bulk upload (MiB/s)", func(ctx context.Context) error { d, err = bench.Upload(ctx, st, nil, o.size); return err })
