@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubssh/hubssh/internal/wsbatch"
 )
 
 // Pipe measures the hub's own pipe (CHP → single-user server →
@@ -21,13 +23,29 @@ type Pipe struct {
 }
 
 func (p Pipe) dial(ctx context.Context) (net.Conn, error) {
-	c, _, err := websocket.Dial(ctx, p.URL, &websocket.DialOptions{
+	// The same batched writes as hubssh's tunnel (internal/wsbatch): the
+	// ceiling is what the pipe carries for a client that writes well.
+	c, _, flush, err := wsbatch.Dial(ctx, p.URL, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": {"token " + p.Token}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	return websocket.NetConn(ctx, c, websocket.MessageBinary), nil
+	return flushingConn{websocket.NetConn(ctx, c, websocket.MessageBinary), flush}, nil
+}
+
+// flushingConn sends each Write as one message in one write.
+type flushingConn struct {
+	net.Conn
+	flush func() error
+}
+
+func (c flushingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		return n, err
+	}
+	return n, c.flush()
 }
 
 // Upload sends size bytes and waits for the backend's receipt.

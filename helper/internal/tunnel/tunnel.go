@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubssh/hubssh/internal/wsbatch"
 )
 
 // HandshakeError is a websocket upgrade the server did not accept. Status 0
@@ -34,7 +37,7 @@ func (e *HandshakeError) Unwrap() error { return e.Err }
 // single-user server expects it. Redirects are not followed: a stopped
 // server, a missing proxy entry or a login page all answer with one, and the
 // caller explains each better than a followed chain would.
-func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*websocket.Conn, error) {
+func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*Conn, error) {
 	hc := &http.Client{}
 	if base != nil {
 		*hc = *base
@@ -44,10 +47,10 @@ func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*websock
 	if token != "" {
 		h.Set("Authorization", "token "+token)
 	}
-	c, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
+	c, resp, flush, err := wsbatch.Dial(ctx, wsURL, &websocket.DialOptions{
 		HTTPClient: hc,
 		HTTPHeader: h,
-		// SSH bytes are encrypted, so compression only costs CPU.
+		// SSH bytes are encrypted: compression would only cost CPU.
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
@@ -61,7 +64,14 @@ func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*websock
 		}
 		return nil, he
 	}
-	return c, nil
+	return &Conn{Conn: c, flush: flush}, nil
+}
+
+// Conn is an open tunnel websocket whose messages each leave in one write
+// (internal/wsbatch).
+type Conn struct {
+	*websocket.Conn
+	flush func() error
 }
 
 // Options tune Pipe. Zero values mean the defaults.
@@ -98,17 +108,17 @@ var ErrPingTimeout = errors.New("the hub stopped answering websocket pings")
 // Pipe moves bytes between in/out and c until one side ends, then closes c.
 // It returns nil when either side ended cleanly: in reached EOF (the ssh
 // client is done) or the server closed the websocket normally.
-func Pipe(ctx context.Context, c *websocket.Conn, in io.Reader, out io.Writer, opts Options) error {
+func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Options) error {
 	o := opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
+	nc := websocket.NetConn(ctx, c.Conn, websocket.MessageBinary)
 
 	up := make(chan error, 1)   // in → websocket
 	down := make(chan error, 1) // websocket → out
 	ping := make(chan error, 1)
 	go func() {
-		_, err := io.CopyBuffer(nc, in, make([]byte, o.BufferSize))
+		err := sendAll(nc, c.flush, in, make([]byte, o.BufferSize))
 		if err != nil {
 			err = fmt.Errorf("send to hub: %w", err)
 		}
@@ -121,7 +131,7 @@ func Pipe(ctx context.Context, c *websocket.Conn, in io.Reader, out io.Writer, o
 		}
 		down <- err
 	}()
-	go func() { ping <- pingLoop(ctx, c, o) }()
+	go func() { ping <- pingLoop(ctx, c.Conn, o) }()
 
 	var err error
 	downDone := false
@@ -144,6 +154,28 @@ func Pipe(ctx context.Context, c *websocket.Conn, in io.Reader, out io.Writer, o
 		<-down
 	}
 	return err
+}
+
+// sendAll sends each read from in as one message and flushes it, so the
+// message leaves in one write however the library chunks it.
+func sendAll(nc net.Conn, flush func() error, in io.Reader, buf []byte) error {
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			if _, werr := nc.Write(buf[:n]); werr != nil {
+				return werr
+			}
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func pingLoop(ctx context.Context, c *websocket.Conn, o Options) error {
