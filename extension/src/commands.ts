@@ -1,7 +1,7 @@
 // The commands of the palette and the view. Each one: ask what is
 // missing, call the helper, show progress, render the result or the error.
 import * as vscode from 'vscode';
-import { Helper, HelperError } from './helper';
+import { Helper } from './helper';
 import { addHub, hubLabel, pickHub, pickServer, serverLabel } from './pick';
 import { Hub, PrepareResult } from './protocol';
 import { findFlavour, recommendedFlavour, remoteAuthority, resolveFolder } from './remote';
@@ -243,4 +243,3 @@ export class RemoteSSHOpener implements Opener {
   }
 }
 
-export { HelperError };
