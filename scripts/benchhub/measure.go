@@ -17,14 +17,14 @@ const (
 	sHubssh  = "hubssh"
 	sPeer    = "jupyter-sshd-proxy"
 	sCeiling = "pipe ceiling (no SSH)"
+	sHTTP    = "pipe, HTTP mode (no SSH)"
 	sDirect  = "OpenSSH direct (no hub)"
 )
 
-var stackOrder = []string{sHubssh, sPeer, sCeiling, sDirect}
+var stackOrder = []string{sHubssh, sPeer, sCeiling, sHTTP, sDirect}
 
 func measure(ctx context.Context, o *options, e *environment) (*results, error) {
 	r := newResults()
-	mib := func(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
 	src := filepath.Join(e.dir, "src.bin")
 	if err := bench.WriteRandom(src, o.sftpSize); err != nil {
 		return nil, err
@@ -41,23 +41,15 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 				return nil, err
 			}
 		}
-		say("run %d/%d: pipe ceiling", run+1, o.runs)
-		d, err := e.pipe.Upload(ctx, o.size)
-		if err != nil {
-			return nil, err
+		for _, p := range []struct {
+			name string
+			pipe bench.Pipe
+		}{{sCeiling, e.pipe}, {sHTTP, e.pipeHTTP}} {
+			say("run %d/%d: %s", run+1, o.runs, p.name)
+			if err := measurePipe(ctx, o, r, p.name, p.pipe); err != nil {
+				return nil, err
+			}
 		}
-		r.add("bulk upload (MiB/s)", sCeiling, mib(o.size, d))
-		if d, err = e.pipe.Download(ctx, o.size); err != nil {
-			return nil, err
-		}
-		r.add("bulk download (MiB/s)", sCeiling, mib(o.size, d))
-		rtts, err := e.pipe.RoundTrips(ctx, o.rtts)
-		if err != nil {
-			return nil, err
-		}
-		s := bench.Summarise(bench.Seconds(rtts))
-		r.add("round trip p50 (ms)", sCeiling, s.P50*1000)
-		r.add("round trip p99 (ms)", sCeiling, s.P99*1000)
 		if err := coldStart(ctx, e, r); err != nil {
 			return nil, err
 		}
@@ -75,6 +67,29 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 		r.peakRSS[names[st.Name]] = float64(peak) / (1 << 20)
 	}
 	return r, nil
+}
+
+// measurePipe measures the bare websocket pipe: bulk each way and one-byte
+// round trips.
+func measurePipe(ctx context.Context, o *options, r *results, name string, p bench.Pipe) error {
+	mib := func(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
+	d, err := p.Upload(ctx, o.size)
+	if err != nil {
+		return fmt.Errorf("%s upload: %w", name, err)
+	}
+	r.add("bulk upload (MiB/s)", name, mib(o.size, d))
+	if d, err = p.Download(ctx, o.size); err != nil {
+		return fmt.Errorf("%s download: %w", name, err)
+	}
+	r.add("bulk download (MiB/s)", name, mib(o.size, d))
+	rtts, err := p.RoundTrips(ctx, o.rtts)
+	if err != nil {
+		return fmt.Errorf("%s round trips: %w", name, err)
+	}
+	s := bench.Summarise(bench.Seconds(rtts))
+	r.add("round trip p50 (ms)", name, s.P50*1000)
+	r.add("round trip p99 (ms)", name, s.P99*1000)
+	return nil
 }
 
 // coldStart stops alice's server and times the first output of

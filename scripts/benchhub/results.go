@@ -172,7 +172,7 @@ func ratio(v float64, higherBetter bool) string {
 // largest value of its group, labelled with the value, and marked when that
 // stack also failed the measurement (a stall must not look like a result).
 func chart(rows []row, failures map[string]map[string][]string) string {
-	colors := map[string]string{sHubssh: "#2b6cb0", sPeer: "#dd6b20", sCeiling: "#718096", sDirect: "#38a169"}
+	colors := map[string]string{sHubssh: "#2b6cb0", sPeer: "#dd6b20", sCeiling: "#718096", sHTTP: "#a0aec0", sDirect: "#38a169"}
 	const w, left, barH, gap = 900, 290, 16, 18
 	var b strings.Builder
 	y := 60

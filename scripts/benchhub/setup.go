@@ -26,6 +26,8 @@ type environment struct {
 	peer   bench.Stack
 	direct bench.Stack
 	pipe   bench.Pipe
+	// pipeHTTP is the same pipe in jupyter-server-proxy's HTTP mode.
+	pipeHTTP bench.Pipe
 }
 
 func (e *environment) close() {
@@ -69,6 +71,10 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 	peerPy := strings.Join([]string{
 		`c.ServerProxy.servers["pipe"] = {"command": [` + q(o.devhub) + `, "pipe-backend", "--socket", "{unix_socket}"],`,
 		`    "unix_socket": True, "raw_socket_proxy": True, "timeout": 30, "launcher_entry": {"enabled": False}}`,
+		// The same backend behind jupyter-server-proxy's HTTP mode, where
+		// it proxies the websocket itself instead of relaying raw bytes.
+		`c.ServerProxy.servers["pipe-http"] = {"command": [` + q(o.devhub) + `, "pipe-backend", "--websocket", "--socket", "{unix_socket}"],`,
+		`    "unix_socket": True, "timeout": 30, "launcher_entry": {"enabled": False}}`,
 		`import jupyter_sshd_proxy`,
 		`c.ServerProxy.servers["peer-sshd"] = jupyter_sshd_proxy.setup_sshd()`,
 	}, "\n")
@@ -142,6 +148,7 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 	e.direct = bench.Stack{Name: "OpenSSH direct", Config: filepath.Join(dir, "direct_config"), Host: "direct", ServerPID: e.sshd.PID}
 
 	e.pipe = bench.Pipe{URL: wsBase + "pipe/", Token: token}
+	e.pipeHTTP = bench.Pipe{URL: wsBase + "pipe-http/", Token: token}
 	return e, nil
 }
 

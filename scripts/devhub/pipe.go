@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/coder/websocket"
 )
 
 // pipeBackend serves the benchmark's measure of the hub's pipe itself (no
-// SSH): jupyter-server-proxy relays a raw websocket to this unix socket.
-// Each connection starts with one line:
+// SSH): jupyter-server-proxy relays a raw websocket to this unix socket, or
+// with --websocket (its HTTP mode) proxies the websocket itself to an HTTP
+// server here. Each connection starts with one line:
 //
 //	sink N     read N bytes, then answer "done\n"
 //	source N   write N zero bytes
@@ -22,6 +26,7 @@ import (
 func pipeBackend(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("pipe-backend", flag.ContinueOnError)
 	sock := fs.String("socket", "", "unix socket to listen on")
+	ws := fs.Bool("websocket", false, "serve HTTP and take websockets (jupyter-server-proxy's HTTP mode) instead of raw bytes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,6 +36,20 @@ func pipeBackend(ctx context.Context, args []string) error {
 		return err
 	}
 	context.AfterFunc(ctx, func() { ln.Close() })
+	if *ws {
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Only jupyter-server-proxy reaches this socket; the Origin it
+			// forwards is the user's browser's or none.
+			c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+			if err != nil {
+				return
+			}
+			c.SetReadLimit(-1)
+			servePipe(websocket.NetConn(r.Context(), c, websocket.MessageBinary))
+		})}
+		srv.Serve(ln)
+		return nil
+	}
 	for {
 		c, err := ln.Accept()
 		if err != nil {
