@@ -75,7 +75,6 @@ async function startHelper(context: vscode.ExtensionContext, log: vscode.LogOutp
   const path = override || (await installHelper(bundledHelper(context.extensionPath), context.globalStorageUri.fsPath));
   log.info(`starting ${path} serve`);
   const h = await Helper.start({ path, log: (line) => log.info(line) });
-  const v = await h.version();
-  log.info(`hubssh ${v.version}, protocol ${v.protocol}`);
+  log.info(`hubssh ${h.info.version}, protocol ${h.info.protocol}`);
   return h;
 }

@@ -63,6 +63,8 @@ export class Helper implements Disposable {
   private readonly conn: MessageConnection;
   private exited = false;
   private readonly exitWaiters: Array<() => void> = [];
+  /** What the helper said it is, at start. */
+  info: VersionResult = { version: '', protocol: 0 };
 
   private constructor(opts: HelperOptions) {
     // The token never goes through argv or env: it travels in hubs/add.
@@ -107,6 +109,7 @@ export class Helper implements Disposable {
       h.dispose();
       throw err;
     }
+    h.info = v;
     if (v.protocol !== ProtocolVersion) {
       h.dispose();
       throw new HelperError(
