@@ -2,10 +2,13 @@
 // real hubssh against the real local JupyterHub; the alias it returns is
 // then used by the real OpenSSH client.
 import * as assert from 'assert';
+import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
+import * as path from 'path';
+import { Duplex } from 'stream';
 import { Helper, HelperError } from '../../src/helper';
-import { ProgressValue } from '../../src/protocol';
-import { hubInfo, hubsshBin, run, stopServer, tempHome } from '../harness';
+import { PrepareResult, ProgressValue } from '../../src/protocol';
+import { hubInfo, hubsshBin, repoRoot, run, stopServer, tempHome } from '../harness';
 
 describe('Helper against the real hub', function () {
   this.timeout(120_000);
@@ -14,6 +17,7 @@ describe('Helper against the real hub', function () {
   let env: NodeJS.ProcessEnv;
   let home: string;
   const log: string[] = [];
+  let prepared: PrepareResult;
 
   before(async () => {
     ({ home, env } = await tempHome());
@@ -38,6 +42,7 @@ describe('Helper against the real hub', function () {
     await stopServer(hub, 'bob');
     const progress: ProgressValue[] = [];
     const res = await helper.prepare({ hub: hub.url, server: '' }, (v) => progress.push(v));
+    prepared = res;
     assert.ok(progress.length >= 2, `progress: ${JSON.stringify(progress)}`);
     assert.ok(progress[progress.length - 1].ready, 'the last progress says ready');
     assert.match(res.alias, /-bob$/);
@@ -49,6 +54,65 @@ describe('Helper against the real hub', function () {
       servers.filter((s) => s.name === '').map((s) => [s.state, s.alias]),
       [['running', res.alias]],
     );
+  });
+
+  // VSCodium and Positron connect with open-remote-ssh, which reads the ssh
+  // config with its own parser (@jeanp413/ssh-config), follows Include
+  // itself and runs the ProxyCommand without a shell, through npm ssh2.
+  it("open-remote-ssh's reading of the ssh config finds the host, and ssh2 runs a command through it", async () => {
+    const { alias, sshConfig } = prepared;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const SSHConfig = require('@jeanp413/ssh-config').default;
+    const config = SSHConfig.parse(await fs.readFile(sshConfig, 'utf8'));
+    for (const line of [...config]) {
+      if (typeof line.param === 'string' && line.param.toLowerCase() === 'include') {
+        assert.ok(path.isAbsolute(line.value), `Include value as the parser gives it: ${line.value}`);
+        config.push(...SSHConfig.parse(await fs.readFile(line.value, 'utf8')));
+      }
+    }
+    const host = config.compute(alias);
+    const argv: string[] = host.ProxyCommand;
+    assert.ok(Array.isArray(argv) && argv.length === 3, `ProxyCommand as parsed: ${JSON.stringify(host.ProxyCommand)}`);
+    assert.deepStrictEqual(argv.slice(1), ['proxy', alias]);
+    const identity = Array.isArray(host.IdentityFile) ? host.IdentityFile[0] : host.IdentityFile;
+    const privateKey = await fs.readFile(identity);
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const sock = new Duplex({
+      read() {},
+      write(chunk, _enc, cb) {
+        child.stdin.write(chunk, cb);
+      },
+      final(cb) {
+        child.stdin.end();
+        cb();
+      },
+    });
+    child.stdout.on('data', (d) => sock.push(d));
+    child.stdout.on('end', () => sock.push(null));
+    // The ssh2 release open-remote-ssh bundles (root package.json).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client } = require(path.join(repoRoot, 'node_modules', 'ssh2-1.14'));
+    const out = await new Promise<string>((resolve, reject) => {
+      const conn = new Client();
+      conn
+        .on('ready', () =>
+          conn.exec('echo open-remote-ssh-ok', (err: Error | undefined, stream: Duplex & { stderr: Duplex }) => {
+            if (err) {
+              return reject(err);
+            }
+            let got = '';
+            stream.on('data', (d: Buffer) => (got += d));
+            stream.on('close', () => {
+              conn.end();
+              resolve(got);
+            });
+          }),
+        )
+        .on('error', reject)
+        .connect({ sock, username: 'jovyan', privateKey, strictVendor: false, readyTimeout: 60000 });
+    });
+    child.kill();
+    assert.strictEqual(out, 'open-remote-ssh-ok\n');
   });
 
   it('stops the server and says so in servers/list', async () => {
