@@ -143,19 +143,30 @@ export class Commands {
     this.changed();
   }
 
-  async start(node?: Node): Promise<void> {
-    const hub = await this.hubOf(node, 'Start Server');
+  /**
+   * The hub and server a Start/Stop acts on: the view's node, or asked for
+   * (the only hub is taken without asking). Undefined if dismissed.
+   */
+  private async serverOf(
+    node: Node | undefined,
+    title: string,
+    opts: Parameters<typeof pickServer>[3],
+  ): Promise<{ h: Helper; hub: Hub; server: string } | undefined> {
+    const hub = await this.hubOf(node, title);
     if (!hub) {
-      return;
+      return undefined;
     }
     const h = await this.helper();
-    const server =
-      node?.kind === 'server'
-        ? node.server.name
-        : await pickServer(h, hub, 'Start Server', { only: (s) => s.state !== 'running', allowNew: true });
-    if (server === undefined) {
+    const server = node?.kind === 'server' ? node.server.name : await pickServer(h, hub, title, opts);
+    return server === undefined ? undefined : { h, hub, server };
+  }
+
+  async start(node?: Node): Promise<void> {
+    const t = await this.serverOf(node, 'Start Server', { only: (s) => s.state !== 'running', allowNew: true });
+    if (!t) {
       return;
     }
+    const { h, hub, server } = t;
     const done = await withHubProgress(`Starting ${serverLabel(server)} on ${hubLabel(hub)}`, async (onProgress, token) => {
       await h.start({ hub: hub.url, server }, onProgress, token);
       return true;
@@ -167,16 +178,11 @@ export class Commands {
   }
 
   async stop(node?: Node): Promise<void> {
-    const hub = await this.hubOf(node, 'Stop Server');
-    if (!hub) {
+    const t = await this.serverOf(node, 'Stop Server', { only: (s) => s.state !== 'stopped' });
+    if (!t) {
       return;
     }
-    const h = await this.helper();
-    const server =
-      node?.kind === 'server' ? node.server.name : await pickServer(h, hub, 'Stop Server', { only: (s) => s.state !== 'stopped' });
-    if (server === undefined) {
-      return;
-    }
+    const { h, hub, server } = t;
     const actions = server === '' ? ['Stop'] : ['Stop', 'Stop and Delete'];
     const picked = await vscode.window.showWarningMessage(
       `Stop ${serverLabel(server)} on ${hubLabel(hub)}?`,

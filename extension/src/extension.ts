@@ -12,8 +12,6 @@ export interface Api {
   helper(): Promise<Helper>;
   commands: Commands;
   tree: HubsTree;
-  /** What the reopen guard did for this window. */
-  reopen: Promise<string>;
   /** The reopen guard for any authority (tests; other extensions). */
   ensureServerFor(authority: string): Promise<string>;
 }
@@ -58,12 +56,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
 
   // Awaited on purpose: VS Code waits for this activation before Remote-SSH
   // resolves the window (reopen.ts), and returns at once for other windows.
-  const reopen = ensureServerForAuthority(helper, windowAuthority(), log);
-  const outcome = await reopen;
+  const outcome = await ensureServerForAuthority(helper, windowAuthority(), log);
   if (outcome !== 'not-hubssh') {
     log.info(`reopen: ${outcome}`);
   }
-  return { helper, commands, tree, reopen, ensureServerFor: (a) => ensureServerForAuthority(helper, a, log) };
+  return { helper, commands, tree, ensureServerFor: (a) => ensureServerForAuthority(helper, a, log) };
 }
 
 export function deactivate(): void {

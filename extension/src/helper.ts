@@ -172,9 +172,6 @@ export class Helper implements Disposable {
     }
   }
 
-  version(): Promise<VersionResult> {
-    return this.request(Method.Version, {});
-  }
   addHub(url: string, token: string): Promise<Hub> {
     return this.request(Method.HubsAdd, { url, token });
   }
