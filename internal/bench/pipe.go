@@ -25,27 +25,27 @@ type Pipe struct {
 func (p Pipe) dial(ctx context.Context) (net.Conn, error) {
 	// The same batched writes as hubssh's tunnel (internal/wsbatch): the
 	// ceiling is what the pipe carries for a client that writes well.
-	c, _, flush, err := wsbatch.Dial(ctx, p.URL, &websocket.DialOptions{
+	c, _, message, err := wsbatch.Dial(ctx, p.URL, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": {"token " + p.Token}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	return flushingConn{websocket.NetConn(ctx, c, websocket.MessageBinary), flush}, nil
+	return messageConn{websocket.NetConn(ctx, c, websocket.MessageBinary), message}, nil
 }
 
-// flushingConn sends each Write as one message in one write.
-type flushingConn struct {
+// messageConn sends each Write as one message in one write.
+type messageConn struct {
 	net.Conn
-	flush func() error
+	message func(write func() error) error
 }
 
-func (c flushingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if err != nil {
-		return n, err
-	}
-	return n, c.flush()
+func (c messageConn) Write(p []byte) (n int, err error) {
+	err = c.message(func() error {
+		n, err = c.Conn.Write(p)
+		return err
+	})
+	return n, err
 }
 
 // Upload sends size bytes and waits for the backend's receipt.

@@ -3,10 +3,10 @@
 // bufio.Writer, so a 64 KiB message leaves as sixteen write(2) calls and
 // as many TCP segments, each one a wakeup for every proxy on the way
 // (configurable-http-proxy, jupyter-server-proxy). Conn collects the
-// library's writes; the caller flushes after each message it sends, a
-// Read flushes first (a request waits for its answer), and a short timer
-// sends whatever nobody flushed once writes pause (pings, pongs, the close
-// frame).
+// library's writes; the caller wraps each message it sends in Message,
+// which sends it whole when the write returns; a Read flushes first (a
+// request waits for its answer), and a short timer sends whatever no
+// Message covered once writes pause (pings, pongs, the close frame).
 package wsbatch
 
 import (
@@ -29,15 +29,47 @@ type Conn struct {
 	buf   []byte
 	timer *time.Timer
 	armed bool
-	err   error // the first write error, returned from then on
+	// writing counts Message calls under way; the timer leaves their
+	// writes alone, so a message is never cut by a writer descheduled for
+	// longer than the delay (it happened on a loaded CI machine).
+	writing int
+	err     error // the first write error, returned from then on
 }
 
 // New wraps c with a buffer of size bytes; unflushed data leaves after delay.
 func New(c net.Conn, size int, delay time.Duration) *Conn {
 	b := &Conn{Conn: c, delay: delay, buf: make([]byte, 0, size)}
-	b.timer = time.AfterFunc(time.Hour, func() { b.Flush() })
+	b.timer = time.AfterFunc(time.Hour, b.timerFlush)
 	b.timer.Stop()
 	return b
+}
+
+func (c *Conn) timerFlush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writing > 0 {
+		// The Message under way flushes when it ends, this write with it.
+		c.armed = false
+		return
+	}
+	c.flushLocked()
+}
+
+// Message runs write, which writes one message, and sends everything
+// buffered when it returns: the message leaves in one write however the
+// library chunks it.
+func (c *Conn) Message(write func() error) error {
+	c.mu.Lock()
+	c.writing++
+	c.mu.Unlock()
+	err := write()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing--
+	if ferr := c.flushLocked(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 func (c *Conn) Write(p []byte) (int, error) {
@@ -59,10 +91,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 		}
 	}
 	c.buf = append(c.buf, p...)
-	// The timer counts from the last write, so a message still being
-	// written (64 chunks for 256 KiB, a preempted writer) is not cut.
-	c.armed = true
-	c.timer.Reset(c.delay)
+	// The timer counts from the last write; inside a Message it is not
+	// needed at all.
+	if c.writing == 0 {
+		c.armed = true
+		c.timer.Reset(c.delay)
+	}
 	return len(p), nil
 }
 
@@ -113,11 +147,10 @@ const (
 	Delay      = time.Millisecond
 )
 
-// Dial is websocket.Dial over a Conn. flush sends the rest of the last
-// message; call it after each message written. When opts.HTTPClient has a
-// transport other than *http.Transport, nothing is batched and flush does
-// nothing.
-func Dial(ctx context.Context, url string, opts *websocket.DialOptions) (c *websocket.Conn, resp *http.Response, flush func() error, err error) {
+// Dial is websocket.Dial over a Conn. message is Conn.Message: wrap each
+// message written in it. When opts.HTTPClient has a transport other than
+// *http.Transport, nothing is batched and message just calls write.
+func Dial(ctx context.Context, url string, opts *websocket.DialOptions) (c *websocket.Conn, resp *http.Response, message func(write func() error) error, err error) {
 	o := *opts
 	hc := &http.Client{}
 	if o.HTTPClient != nil {
@@ -149,9 +182,9 @@ func Dial(ctx context.Context, url string, opts *websocket.DialOptions) (c *webs
 	if err != nil {
 		return nil, resp, nil, err
 	}
-	flush = func() error { return nil }
+	message = func(write func() error) error { return write() }
 	if bc != nil {
-		flush = bc.Flush
+		message = bc.Message
 	}
-	return c, resp, flush, nil
+	return c, resp, message, nil
 }

@@ -47,7 +47,7 @@ func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*Conn, e
 	if token != "" {
 		h.Set("Authorization", "token "+token)
 	}
-	c, resp, flush, err := wsbatch.Dial(ctx, wsURL, &websocket.DialOptions{
+	c, resp, message, err := wsbatch.Dial(ctx, wsURL, &websocket.DialOptions{
 		HTTPClient: hc,
 		HTTPHeader: h,
 		// SSH bytes are encrypted: compression would only cost CPU.
@@ -64,14 +64,14 @@ func Dial(ctx context.Context, wsURL, token string, base *http.Client) (*Conn, e
 		}
 		return nil, he
 	}
-	return &Conn{Conn: c, flush: flush}, nil
+	return &Conn{Conn: c, message: message}, nil
 }
 
 // Conn is an open tunnel websocket whose messages each leave in one write
 // (internal/wsbatch).
 type Conn struct {
 	*websocket.Conn
-	flush func() error
+	message func(write func() error) error
 }
 
 // Options tune Pipe. Zero values mean the defaults.
@@ -118,7 +118,7 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 	down := make(chan error, 1) // websocket → out
 	ping := make(chan error, 1)
 	go func() {
-		err := sendAll(nc, c.flush, in, make([]byte, o.BufferSize))
+		err := sendAll(nc, c.message, in, make([]byte, o.BufferSize))
 		if err != nil {
 			err = fmt.Errorf("send to hub: %w", err)
 		}
@@ -156,17 +156,18 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 	return err
 }
 
-// sendAll sends each read from in as one message and flushes it, so the
-// message leaves in one write however the library chunks it.
-func sendAll(nc net.Conn, flush func() error, in io.Reader, buf []byte) error {
+// sendAll sends each read from in as one message, inside message so it
+// leaves in one write however the library chunks it.
+func sendAll(nc net.Conn, message func(write func() error) error, in io.Reader, buf []byte) error {
 	for {
 		n, err := in.Read(buf)
 		if n > 0 {
-			if _, werr := nc.Write(buf[:n]); werr != nil {
+			werr := message(func() error {
+				_, err := nc.Write(buf[:n])
+				return err
+			})
+			if werr != nil {
 				return werr
-			}
-			if ferr := flush(); ferr != nil {
-				return ferr
 			}
 		}
 		if err == io.EOF {
