@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hubssh/hubssh/internal/controlapi"
+	"github.com/hubssh/hubssh/internal/jspsocket"
 	"github.com/hubssh/hubssh/internal/version"
 	"github.com/hubssh/hubssh/server/internal/activity"
 	"github.com/hubssh/hubssh/server/internal/authkeys"
@@ -209,7 +209,7 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 		HostKeys: []ssh.PublicKey{hostKey.PublicKey()},
 		Log:      log,
 	}
-	ln, err := listenUnix(o.controlSocket)
+	ln, err := jspsocket.Listen(o.controlSocket)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,11 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 	})
 	defer stop()
 	log.Info("serving the control API", "addr", ln.Addr().String(), "version", version.Version, "user", user)
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	err = hs.Serve(ln)
+	// Serve returns as soon as Accept fails; wait for the listener's own
+	// Close (socket and directory removed) before the process exits.
+	ln.Close()
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
@@ -229,7 +233,7 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 
 func listen(o *options) (net.Listener, error) {
 	if o.listen == "" {
-		return listenUnix(o.socket)
+		return jspsocket.Listen(o.socket)
 	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
@@ -241,22 +245,6 @@ func listen(o *options) (net.Listener, error) {
 		return nil, fmt.Errorf("--listen %q: only loopback addresses are allowed; use --socket behind jupyter-server-proxy", o.listen)
 	}
 	return net.Listen("tcp", o.listen)
-}
-
-func listenUnix(path string) (net.Listener, error) {
-	// A socket left by a crashed earlier run would make listen fail.
-	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSocket != 0 {
-		os.Remove(path)
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("chmod %s: %w", path, err)
-	}
-	return ln, nil
 }
 
 func defaultStateDir(home string) string {

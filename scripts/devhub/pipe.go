@@ -8,11 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubssh/hubssh/internal/jspsocket"
 )
 
 // pipeBackend serves the benchmark's measure of the hub's pipe itself (no
@@ -30,8 +31,7 @@ func pipeBackend(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	os.Remove(*sock)
-	ln, err := net.Listen("unix", *sock)
+	ln, err := jspsocket.Listen(*sock)
 	if err != nil {
 		return err
 	}
@@ -48,11 +48,13 @@ func pipeBackend(ctx context.Context, args []string) error {
 			servePipe(websocket.NetConn(r.Context(), c, websocket.MessageBinary))
 		})}
 		srv.Serve(ln)
+		ln.Close() // waits for the socket and its directory to go
 		return nil
 	}
 	for {
 		c, err := ln.Accept()
 		if err != nil {
+			ln.Close()
 			return nil
 		}
 		go servePipe(c)

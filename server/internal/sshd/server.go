@@ -166,6 +166,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.HandleConn(ctx, nc)
 		}()
 	}
+	// Closed here too, not only by the AfterFunc: a unix listener's Close
+	// removes its socket after Accept has already failed, and the process
+	// may exit as soon as Serve returns.
+	ln.Close()
 	s.closeAll()
 	s.wg.Wait()
 	if ctx.Err() != nil {
