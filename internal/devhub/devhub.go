@@ -60,6 +60,7 @@ type Hub struct {
 	done   chan struct{}
 	err    error // from cmd.Wait, valid after done
 	once   sync.Once
+	tmp    string // the servers' TMPDIR, or "" when they use the system's
 }
 
 // Start writes the configuration, starts the hub and waits until its API
@@ -76,10 +77,27 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 		return nil, err
 	}
 	admin := randomToken()
+	// The servers get a TMPDIR of their own, so Close can tell whether
+	// hubsshd removed the socket directories jupyter-server-proxy makes
+	// there (it never does), and nothing is left in /tmp. Only when the
+	// socket paths stay within the 104-byte limit (macOS; Linux allows 108).
+	tmp := filepath.Join(o.Dir, "tmp")
+	if len(tmp+"/jupyter-server-proxy-12345678/socket") >= 104 {
+		tmp = ""
+	} else if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("make the servers' TMPDIR: %w", err)
+	}
+	env := map[string]string{}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	if _, set := env["TMPDIR"]; !set && tmp != "" {
+		env["TMPDIR"] = tmp
+	}
 	cfg := hubConfig(configParams{
 		dir: o.Dir, venv: o.Venv, chp: o.CHP,
 		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
-		adminToken: admin, extra: o.Extra, env: o.Env,
+		adminToken: admin, extra: o.Extra, env: env,
 	})
 	cfgPath := filepath.Join(o.Dir, "jupyterhub_config.py")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
@@ -125,6 +143,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 		tokens: map[string]string{},
 		cmd:    cmd,
 		done:   make(chan struct{}),
+		tmp:    tmp,
 	}
 	go func() {
 		h.err = cmd.Wait()
@@ -277,7 +296,21 @@ func (h *Hub) stop() error {
 	if len(stray) > 0 {
 		return fmt.Errorf("devhub: killed %d process(es) left after the hub stopped: %s", len(stray), strings.Join(stray, ", "))
 	}
-	return nil
+	return h.checkSocketDirs()
+}
+
+// checkSocketDirs reports socket directories of jupyter-server-proxy that
+// outlived the servers: hubsshd (and the benchmark's pipe backend) remove
+// theirs when they stop (internal/jspsocket).
+func (h *Hub) checkSocketDirs() error {
+	if h.tmp == "" {
+		return nil
+	}
+	left, err := filepath.Glob(filepath.Join(h.tmp, "jupyter-server-proxy-*"))
+	if err != nil || len(left) == 0 {
+		return err
+	}
+	return fmt.Errorf("devhub: %d socket director(ies) of jupyter-server-proxy left after the servers stopped (a process it started did not remove its own): %s", len(left), strings.Join(left, ", "))
 }
 
 func freePorts(n int) ([]int, error) {
