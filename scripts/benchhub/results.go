@@ -62,6 +62,10 @@ func (r *results) add(metric, stack string, v float64) {
 
 func higherIsBetter(m string) bool { return strings.Contains(m, "MiB/s") }
 
+// hubOwn rows measure the hub, not the stacks: context, not a contest, so
+// they get no ratio.
+func hubOwn(m string) bool { return strings.HasPrefix(m, "hub's own") }
+
 type row struct {
 	Metric       string                 `json:"metric"`
 	Stacks       map[string]bench.Stats `json:"stacks"`
@@ -80,6 +84,9 @@ func (r *results) rows() []row {
 			}
 		}
 		h := rw.Stacks[sHubssh].Median
+		if hubOwn(m) {
+			h = 0
+		}
 		if p := rw.Stacks[sPeer].Median; p > 0 && h > 0 {
 			rw.VsPeer = h / p
 		}

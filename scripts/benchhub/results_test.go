@@ -34,7 +34,13 @@ func TestRowsAndChart(t *testing.T) {
 	r.add("bulk upload (MiB/s)", sCeiling, 200)
 	r.add("round trip p50 (ms)", sHubssh, 0.5)
 	r.add("round trip p50 (ms)", sPeer, 1.0)
+	r.add("hub's own spawn time (s)", sHubssh, 2.2)
+	r.add("hub's own spawn time (s)", sPeer, 2.0)
 	rows := r.rows()
+	if len(rows) != 3 || rows[2].VsPeer != 0 {
+		t.Fatalf("the hub's own time got a ratio: %+v", rows)
+	}
+	rows = rows[:2]
 	// Medians are nearest-rank: of {100, 120} it is 120.
 	if len(rows) != 2 || rows[0].VsPeer != 120.0/50 || rows[0].VsCeiling != 120.0/200 || !rows[0].BetterIsHigh || rows[1].BetterIsHigh {
 		t.Fatalf("rows %+v", rows)
