@@ -190,7 +190,10 @@ func chart(rows []row, failures map[string]map[string][]string) string {
 			maxV = max(maxV, s.Median)
 		}
 		dir := "lower is better"
-		if rw.BetterIsHigh {
+		switch {
+		case hubOwn(rw.Metric):
+			dir = "the hub's, for context"
+		case rw.BetterIsHigh:
 			dir = "higher is better"
 		}
 		fmt.Fprintf(&body, `<text x="10" y="%d" font-weight="bold">%s</text><text x="%d" y="%d" fill="#666" text-anchor="end">%s</text>`+"\n",

@@ -40,6 +40,9 @@ func TestRowsAndChart(t *testing.T) {
 	if len(rows) != 3 || rows[2].VsPeer != 0 {
 		t.Fatalf("the hub's own time got a ratio: %+v", rows)
 	}
+	if svg := chart(rows, nil); !strings.Contains(svg, ">the hub's, for context<") {
+		t.Errorf("the chart does not set the hub's own row apart:\n%s", svg)
+	}
 	rows = rows[:2]
 	// Medians are nearest-rank: of {100, 120} it is 120.
 	if len(rows) != 2 || rows[0].VsPeer != 120.0/50 || rows[0].VsCeiling != 120.0/200 || !rows[0].BetterIsHigh || rows[1].BetterIsHigh {
