@@ -23,8 +23,18 @@ type Client struct {
 
 // StatusError is a reply other than the one expected. Code 0 never occurs.
 type StatusError struct {
-	Code    int
-	Message string // hubsshd's message, or a note on what answered instead
+	Code     int
+	Message  string // hubsshd's message, or a note on what answered instead
+	Location string // where a redirect pointed, without its query
+}
+
+// TokenRejected reports a refusal of the token itself: 401 or 403, or (the
+// control API runs in jupyter-server-proxy's HTTP mode, where the server's
+// own auth applies) a redirect to the hub's OAuth login, which is what a
+// single-user server answers a request whose token it does not accept.
+func (e *StatusError) TokenRejected() bool {
+	return e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden ||
+		e.Code/100 == 3 && strings.Contains(e.Location, "/oauth2/authorize")
 }
 
 func (e *StatusError) Error() string {
@@ -115,11 +125,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wan
 		}
 	}
 	var e Error
+	loc := strings.SplitN(resp.Header.Get("Location"), "?", 2)[0]
 	if json.Unmarshal(data, &e) != nil || e.Message == "" {
 		e.Message = "answered by something other than hubsshd's control API"
-		if loc := resp.Header.Get("Location"); loc != "" {
-			e.Message += " (redirect to " + strings.SplitN(loc, "?", 2)[0] + ")"
+		if loc != "" {
+			e.Message += " (redirect to " + loc + ")"
 		}
 	}
-	return &StatusError{Code: resp.StatusCode, Message: e.Message}
+	return &StatusError{Code: resp.StatusCode, Message: e.Message, Location: loc}
 }

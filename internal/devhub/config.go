@@ -40,7 +40,7 @@ func hubConfig(p configParams) string {
 	env := map[string]string{
 		"JUPYTER_CONFIG_DIR": p.dir + "/jupyter-config",
 		"SHELL":              "/bin/bash",
-		markerEnv:            p.dir,
+		MarkerEnv:            p.dir,
 	}
 	for k, v := range p.env {
 		env[k] = v

@@ -26,9 +26,9 @@ import (
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
-// markerEnv is set in every process the hub spawns, so Close can find and
+// MarkerEnv is set in every process the hub spawns, so Close can find and
 // stop stragglers a crashed run would otherwise leave behind.
-const markerEnv = "HUBSSH_DEVHUB_DIR"
+const MarkerEnv = "HUBSSH_DEVHUB_DIR"
 
 // Options say where the parts are. All paths must be absolute.
 type Options struct {
@@ -128,7 +128,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Join(o.Venv, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"VIRTUAL_ENV="+o.Venv,
-		markerEnv+"="+o.Dir,
+		MarkerEnv+"="+o.Dir,
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: Close signals the hub and the proxy together.
@@ -188,7 +188,7 @@ func (h *Hub) setup(ctx context.Context, users []string) error {
 		if err != nil {
 			return fmt.Errorf("token for %s: %w", u, err)
 		}
-		h.tokens[u] = tok
+		h.tokens[u] = tok.Token
 	}
 	return nil
 }

@@ -8,10 +8,10 @@ import (
 	"syscall"
 )
 
-// killMarked kills every process whose environment carries markerEnv=dir
+// killMarked kills every process whose environment carries MarkerEnv=dir
 // and returns their "pid (name)" labels.
 func killMarked(dir string) []string {
-	want := []byte(markerEnv + "=" + dir + "\x00")
+	want := []byte(MarkerEnv + "=" + dir + "\x00")
 	ents, _ := os.ReadDir("/proc")
 	var killed []string
 	for _, e := range ents {

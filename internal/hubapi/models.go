@@ -110,19 +110,49 @@ type TokenRequest struct {
 	Scopes    []string `json:"scopes,omitempty"`
 }
 
+// Token is a token the hub minted: its secret and its ID (for revoking it).
+type Token struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
 // NewToken mints a token for user. The caller must own the token's scopes
 // (admin, or the user themself).
-func (c *Client) NewToken(ctx context.Context, user string, req TokenRequest) (string, error) {
-	var out struct {
-		Token string `json:"token"`
-	}
+func (c *Client) NewToken(ctx context.Context, user string, req TokenRequest) (Token, error) {
+	var out Token
 	if _, err := c.do(ctx, http.MethodPost, "users/"+escapeName(user)+"/tokens", req, &out, http.StatusCreated, http.StatusOK); err != nil {
-		return "", err
+		return Token{}, err
 	}
 	if out.Token == "" {
-		return "", fmt.Errorf("POST /hub/api/users/%s/tokens: reply has no token", escapeName(user))
+		return Token{}, fmt.Errorf("POST /hub/api/users/%s/tokens: reply has no token", escapeName(user))
 	}
-	return out.Token, nil
+	return out, nil
+}
+
+// TokenInfo is a token as the hub lists it (never its secret).
+type TokenInfo struct {
+	ID        string     `json:"id"`
+	Note      string     `json:"note"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// ListTokens lists user's API tokens.
+func (c *Client) ListTokens(ctx context.Context, user string) ([]TokenInfo, error) {
+	var out struct {
+		APITokens []TokenInfo `json:"api_tokens"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "users/"+escapeName(user)+"/tokens", nil, &out, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return out.APITokens, nil
+}
+
+// DeleteToken revokes one of user's tokens by its ID; a token that is
+// already gone is not an error.
+func (c *Client) DeleteToken(ctx context.Context, user, id string) error {
+	_, err := c.do(ctx, http.MethodDelete, "users/"+escapeName(user)+"/tokens/"+escapeName(id), nil, nil, http.StatusNoContent, http.StatusNotFound)
+	return err
 }
 
 func serverAPIPath(user, server string) string {
