@@ -126,8 +126,10 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 	}()
 	go func() {
 		_, err := io.CopyBuffer(out, nc, make([]byte, o.BufferSize))
-		if err != nil {
+		if err != nil && !cleanClose(err) {
 			err = fmt.Errorf("receive from hub: %w", err)
+		} else {
+			err = nil
 		}
 		down <- err
 	}()
@@ -177,6 +179,20 @@ func sendAll(nc net.Conn, message func(write func() error) error, in io.Reader, 
 			return err
 		}
 	}
+}
+
+// cleanClose reports a close frame that ends the stream normally. NetConn
+// turns only 1000 and 1001 into io.EOF; jupyter-server-proxy's raw mode
+// sends a close frame without a status (1005) when hubsshd closes the
+// socket after SSH's disconnect, which is just as normal: reporting it as
+// "connection lost" printed false errors after 1-2 % of successful
+// commands (#10).
+func cleanClose(err error) bool {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
+		return true
+	}
+	return false
 }
 
 func pingLoop(ctx context.Context, c *websocket.Conn, o Options) error {

@@ -180,3 +180,43 @@ func TestDialRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestPipeServerCloseEndsCleanly: the server ending the stream is a normal
+// end whatever close code it sends; jupyter-server-proxy's raw mode sends
+// none (1005). Only a failure in between is an error.
+func TestPipeServerCloseEndsCleanly(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    websocket.StatusCode
+		wantErr bool
+	}{
+		{"normal", websocket.StatusNormalClosure, false},
+		{"going away", websocket.StatusGoingAway, false},
+		{"no status (jupyter-server-proxy)", websocket.StatusNoStatusRcvd, false},
+		{"internal error", websocket.StatusInternalError, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				c.Write(r.Context(), websocket.MessageBinary, []byte("bye"))
+				c.Close(tt.code, "")
+			}))
+			defer s.Close()
+			ctx := ctxT(t)
+			c, err := Dial(ctx, wsURL(s), "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, _ := io.Pipe() // ssh has not closed its end
+			var out bytes.Buffer
+			err = Pipe(ctx, c, in, &out, Options{})
+			if (err != nil) != tt.wantErr || out.String() != "bye" {
+				t.Errorf("Pipe = %v, out %q; want error %v and %q", err, out.String(), tt.wantErr, "bye")
+			}
+		})
+	}
+}
