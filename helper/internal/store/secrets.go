@@ -16,8 +16,8 @@ import (
 	"github.com/hubssh/hubssh/internal/atomicfile"
 )
 
-// TokenEnv, when set, is the token for every hub: for CI, where no keyring
-// exists and nothing should be written.
+// TokenEnv, when set, is the token for every hub: CI mode, where no keyring
+// exists and no token is written (helper/internal/core/tokens.go).
 const TokenEnv = "HUBSSH_TOKEN"
 
 // ErrNoToken means no token is stored for the hub.
@@ -28,7 +28,6 @@ var ErrNoToken = errors.New("no token stored")
 // which Set reports so the user is told.
 type Secrets struct {
 	Dir     string
-	Getenv  func(string) string
 	Keyring Keyring       // nil: the OS keyring
 	Timeout time.Duration // for each keyring call; 0 means 3 s
 	mu      sync.Mutex
@@ -77,9 +76,6 @@ func (s *Secrets) withTimeout(f func() error) error {
 
 // Get returns the token for key (a hub URL, or a derived key).
 func (s *Secrets) Get(key string) (string, error) {
-	if v := s.Getenv(TokenEnv); v != "" {
-		return v, nil
-	}
 	var tok string
 	err := s.withTimeout(func() (err error) {
 		tok, err = s.kr().Get(service, key)

@@ -65,8 +65,6 @@ func (k *fakeKeyring) Delete(s, u string) error {
 	return nil
 }
 
-func noEnv(string) string { return "" }
-
 func TestSecrets(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -80,7 +78,7 @@ func TestSecrets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s := &Secrets{Dir: dir, Getenv: noEnv, Keyring: tt.kr, Timeout: 100 * time.Millisecond}
+			s := &Secrets{Dir: dir, Keyring: tt.kr, Timeout: 100 * time.Millisecond}
 			where, err := s.Set("https://hub.example.org/", "tok-1")
 			if err != nil || where != tt.wantWhere {
 				t.Fatalf("Set = %q, %v; want %q", where, err, tt.wantWhere)
@@ -108,23 +106,10 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
-func TestSecretsEnvWins(t *testing.T) {
-	s := &Secrets{Dir: t.TempDir(), Getenv: func(k string) string {
-		if k == TokenEnv {
-			return "from-env"
-		}
-		return ""
-	}, Keyring: &fakeKeyring{}}
-	s.Set("h", "stored")
-	if got, _ := s.Get("h"); got != "from-env" {
-		t.Errorf("Get = %q, want the environment's token", got)
-	}
-}
-
 func TestSecretsMovesFromFileToKeyring(t *testing.T) {
 	dir := t.TempDir()
 	kr := &fakeKeyring{broken: true}
-	s := &Secrets{Dir: dir, Getenv: noEnv, Keyring: kr, Timeout: time.Second}
+	s := &Secrets{Dir: dir, Keyring: kr, Timeout: time.Second}
 	s.Set("h", "old")
 	kr.broken = false
 	if where, _ := s.Set("h", "new"); where != "keyring" {
