@@ -34,13 +34,14 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	fromStdin := fs.Bool("token-stdin", false, "read the token from standard input (for scripts)")
 	web := fs.Bool("web", false, "open the hub's token page in your browser first")
 	asJSON := fs.Bool("json", false, "print the hub record as JSON")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fail(ExitUsage, "usage: hubssh login [--web] [--token-stdin] [--json] HUB_URL")
 	}
-	hub := fs.Arg(0)
+	hub := first(pos)
 	if *web {
 		base, err := hubapi.ParseHubURL(hub)
 		if err != nil {
@@ -59,6 +60,7 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	h, err := svc.Login(ctx, hub, token)
 	if err != nil {
 		return asExit(err)
@@ -114,17 +116,19 @@ func readToken(hub string, fromStdin bool, stdio Stdio) (string, error) {
 
 func runLogout(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	fs := newFlagSet("logout", stdio.Err)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
+	if len(pos) > 1 {
 		return fail(ExitUsage, "usage: hubssh logout [HUB]")
 	}
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
-	if err := svc.Logout(ctx, fs.Arg(0)); err != nil {
+	defer svc.Close()
+	if err := svc.Logout(ctx, first(pos)); err != nil {
 		return asExit(err)
 	}
 	fmt.Fprintln(stdio.Out, "logged out; hubssh's ssh config entries for that hub are gone")
@@ -145,17 +149,19 @@ func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error 
 			break
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		return fail(ExitUsage, "usage: hubssh connect [flags] [HUB] [-- ssh arguments]; got %q", fs.Args())
+	if len(pos) > 1 {
+		return fail(ExitUsage, "usage: hubssh connect [flags] [HUB] [-- ssh arguments]; got %q", pos)
 	}
-	hub := fs.Arg(0)
+	hub := first(pos)
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	p, err := svc.Prepare(ctx, hub, *user, *server, progressPrinter(stdio.Err))
 	if err != nil {
 		return asExit(err)
@@ -194,13 +200,18 @@ func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) erro
 	fs := newFlagSet("ssh-config", stdio.Err)
 	dry := fs.Bool("dry-run", false, "show what would change in ~/.ssh/config, change nothing")
 	remove := fs.Bool("remove", false, "take hubssh's lines out of ~/.ssh/config")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return fail(ExitUsage, "ssh-config takes flags only (--dry-run, --remove), got %q", pos[0])
 	}
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	plan := svc.SSH.PlanInclude
 	if *remove {
 		plan = svc.SSH.PlanRemove

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,7 +22,11 @@ type hubState struct {
 	servers  string // JSON of alice's "servers" map
 	sshd     int    // status for the websocket path; 101 = accept and echo
 	userCode int    // status for GET /hub/api/users/alice (0 = 200)
+	mintCode int    // status for POST …/tokens (0 = 201 with serverToken)
 }
+
+// serverToken is what the fake hub mints; its sshd accepts only that.
+const serverToken = "minted-server-token"
 
 func fakeHub(t *testing.T, st hubState) *httptest.Server {
 	t.Helper()
@@ -48,7 +53,28 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 		}
 		w.Write([]byte(`{"name":"alice","servers":` + st.servers + `}`))
 	})
+	mux.HandleFunc("POST /hub/api/users/alice/tokens", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !authed(r):
+			w.WriteHeader(403)
+			w.Write([]byte(`{"status":403,"message":"Missing or invalid credentials."}`))
+		case st.mintCode != 0:
+			w.WriteHeader(st.mintCode)
+			w.Write([]byte(`{"status":403,"message":"Not assigning requested scopes access:servers!server=alice/ not held by user alice"}`))
+		default:
+			w.WriteHeader(201)
+			w.Write([]byte(`{"id":"a1","token":"` + serverToken + `"}`))
+		}
+	})
+	mux.HandleFunc("POST /hub/api/users/alice/server", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		w.Write([]byte(`{"status":500,"message":"spawner exploded"}`))
+	})
 	mux.HandleFunc("/user/alice/sshd/", func(w http.ResponseWriter, r *http.Request) {
+		if st.sshd == 101 && r.Header.Get("Authorization") != "token "+serverToken {
+			w.WriteHeader(403) // only the minted token opens the server
+			return
+		}
 		if st.sshd != 101 {
 			if st.sshd == 302 {
 				http.Redirect(w, r, "/hub/user/alice/sshd/", http.StatusFound)
@@ -79,8 +105,23 @@ func runCLI(t *testing.T, args []string, env map[string]string, stdin string) (s
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out, errb bytes.Buffer
-	code := Main(ctx, args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb}, func(k string) string { return env[k] })
+	code := Main(ctx, args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb}, testEnv(t, env))
 	return out.String(), errb.String(), code
+}
+
+// testEnv is env plus a config directory of the test's own and no
+// keyring, so no test reads or writes the real user's hubssh state.
+func testEnv(t *testing.T, env map[string]string) Env {
+	dir := t.TempDir()
+	return func(k string) string {
+		switch k {
+		case "HUBSSH_CONFIG_DIR":
+			return dir
+		case "HUBSSH_NO_KEYRING":
+			return "1"
+		}
+		return env[k]
+	}
 }
 
 func TestProxyErrors(t *testing.T) {
@@ -95,17 +136,20 @@ func TestProxyErrors(t *testing.T) {
 		wantCode int
 		wantMsg  string
 	}{
-		{name: "missing --hub", noHub: true, wantCode: ExitUsage, wantMsg: "proxy needs --hub URL"},
-		{name: "stray argument", args: []string{"extra"}, wantCode: ExitUsage, wantMsg: `got "extra" after the flags`},
-		{name: "no token", noToken: true, wantCode: ExitAuth, wantMsg: "no hub token: create one at"},
-		{name: "token rejected", state: hubState{sshd: 403}, wantCode: ExitAuth, wantMsg: "the hub rejected the token"},
+		{name: "missing --hub", noHub: true, wantCode: ExitUsage, wantMsg: "proxy needs a host alias (hubssh proxy ALIAS) or --hub URL"},
+		{name: "stray argument", args: []string{"extra"}, wantCode: ExitUsage, wantMsg: `not both; got "extra"`},
+		{name: "no token", noToken: true, wantCode: ExitAuth, wantMsg: "run \"hubssh login http"},
+		{name: "token rejected", state: hubState{sshd: 403}, wantCode: ExitAuth, wantMsg: "the hub rejected the token in HUBSSH_TOKEN"},
 		{name: "token rejected, user found by token", state: hubState{}, args: nil, wantCode: ExitAuth, wantMsg: "rejected the token"},
-		{name: "hub down", deadHub: true, wantCode: ExitNetwork, wantMsg: "cannot reach the hub at"},
+		{name: "hub down", deadHub: true, wantCode: ExitNetwork, wantMsg: "connection refused: the hub is down"},
 		{name: "not a hub", state: hubState{html: true, sshd: 404}, wantCode: ExitUsage, wantMsg: "does not look like a JupyterHub"},
-		{name: "server stopped", state: hubState{tokenOK: true, servers: `{}`, sshd: 302}, wantCode: ExitServer, wantMsg: "alice's default server is not running: start it from"},
-		{name: "server spawning", state: hubState{tokenOK: true, servers: `{"":{"ready":false,"pending":"spawn"}}`, sshd: 302}, wantCode: ExitServer, wantMsg: "is busy (spawn pending)"},
-		{name: "no hubsshd in image", state: hubState{tokenOK: true, servers: running, sshd: 404}, wantCode: ExitServer, wantMsg: "hubsshd is not installed in this server's image"},
-		{name: "someone else's server", state: hubState{tokenOK: true, userCode: 403, sshd: 403}, wantCode: ExitAuth, wantMsg: "no access to alice's servers"},
+		{name: "server stopped, start fails", state: hubState{tokenOK: true, servers: `{}`, sshd: 302}, wantCode: ExitServer, wantMsg: "the hub failed to start alice's default server (HTTP 500: spawner exploded)"},
+		{name: "no hubsshd in image", state: hubState{tokenOK: true, servers: running, sshd: 404}, wantCode: ExitServer, wantMsg: "/user/alice/sshd/ answered HTTP 404: hubsshd is not installed in this server's image"},
+		{name: "stopped behind a 404", state: hubState{tokenOK: true, servers: `{"":{"ready":false,"pending":"spawn"}}`, sshd: 404}, wantCode: ExitServer, wantMsg: "is busy (spawn pending)"},
+		{name: "token without access:servers", state: hubState{tokenOK: true, servers: running, sshd: 101, mintCode: 403}, wantCode: ExitAuth,
+			wantMsg: "the hub will not issue a token for alice's default server (HTTP 403: Not assigning requested scopes"},
+		{name: "server rejects a fresh token", state: hubState{tokenOK: true, servers: running, sshd: 403}, wantCode: ExitAuth,
+			wantMsg: "alice's default server refused a token the hub issued for it a moment ago (HTTP 403)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,15 +192,30 @@ func TestProxyErrors(t *testing.T) {
 
 func TestProxyCarriesBytes(t *testing.T) {
 	hub := fakeHub(t, hubState{tokenOK: true, sshd: 101})
-	// Without --user the token's owner is asked for.
-	out, errOut, code := runCLI(t, []string{"proxy", "--hub", hub.URL}, map[string]string{TokenEnv: testToken}, "SSH-2.0-probe\r\n")
-	// stdin EOF ends the tunnel; the echo may or may not have come back
-	// before the close, but nothing else may appear on stdout.
-	if code != ExitOK || errOut != "" {
-		t.Fatalf("exit %d, stderr %q; want 0 and silence", code, errOut)
+	// Without --user the token's owner is asked for. stdin stays open until
+	// the echo is back, so the test fails unless bytes went both ways.
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go func() {
+		done <- Main(ctx, []string{"proxy", "--hub", hub.URL}, Stdio{In: inR, Out: outW, Err: &errb}, testEnv(t, map[string]string{TokenEnv: testToken}))
+		outW.Close()
+	}()
+	probe := "SSH-2.0-probe\r\n"
+	go inW.Write([]byte(probe))
+	got := make([]byte, len(probe))
+	if _, err := io.ReadFull(outR, got); err != nil || string(got) != probe {
+		t.Fatalf("echo %q, %v; want %q (stderr %q)", got, err, probe, errb.String())
 	}
-	if out != "" && out != "SSH-2.0-probe\r\n" {
-		t.Errorf("stdout %q: only the echoed bytes may appear", out)
+	inW.Close()
+	if rest, _ := io.ReadAll(outR); len(rest) != 0 {
+		t.Errorf("stdout carried %q after the echo: only SSH bytes may appear", rest)
+	}
+	if code := <-done; code != ExitOK || errb.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q; want 0 and silence", code, errb.String())
 	}
 }
 

@@ -29,14 +29,16 @@ func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error 
 	fs := newFlagSet("servers", stdio.Err)
 	user := fs.String("user", "", "whose servers (default: you)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
-	list, err := svc.Servers(ctx, fs.Arg(0), *user)
+	defer svc.Close()
+	list, err := svc.Servers(ctx, first(pos), *user)
 	if err != nil {
 		return asExit(err)
 	}
@@ -77,35 +79,42 @@ func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, e
 	} else {
 		remove = fs.Bool("remove", false, "also delete the named server from the hub")
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	if start {
 		var o map[string]any
 		if len(opts) > 0 {
 			o = opts
 		}
-		err = svc.Start(ctx, fs.Arg(0), *user, *server, o, progressPrinter(stdio.Err))
+		err = svc.Start(ctx, first(pos), *user, *server, o, progressPrinter(stdio.Err))
 	} else {
-		err = svc.Stop(ctx, fs.Arg(0), *user, *server, *remove)
+		err = svc.Stop(ctx, first(pos), *user, *server, *remove)
 	}
 	return asExit(err)
 }
 
 func runServe(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	fs := newFlagSet("serve", stdio.Err)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return fail(ExitUsage, "serve takes no arguments, got %q", pos[0])
 	}
 	// stdout is the protocol from here on: notices go to stderr.
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
+	defer svc.Close()
 	out, ok := stdio.Out.(io.WriteCloser)
 	if !ok {
 		out = nopCloser{stdio.Out}
@@ -120,14 +129,16 @@ func (nopCloser) Close() error { return nil }
 func runDoctor(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	fs := newFlagSet("doctor", stdio.Err)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	svc, err := newService(env, stdio.Err)
 	if err != nil {
 		return err
 	}
-	checks, err := svc.Diagnose(ctx, fs.Arg(0))
+	defer svc.Close()
+	checks, err := svc.Diagnose(ctx, first(pos))
 	if err != nil {
 		return asExit(err)
 	}

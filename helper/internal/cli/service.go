@@ -29,7 +29,7 @@ func newService(env Env, stderr io.Writer) (*core.Service, error) {
 	if r, err := filepath.EvalSymlinks(self); err == nil {
 		self = r
 	}
-	sec := &store.Secrets{Dir: dir, Getenv: env}
+	sec := &store.Secrets{Dir: dir}
 	if env(store.NoKeyringEnv) != "" {
 		sec.Keyring = store.NoKeyring{}
 	}
@@ -40,8 +40,10 @@ func newService(env Env, stderr io.Writer) (*core.Service, error) {
 			User:    filepath.Join(home, ".ssh", "config"),
 			Managed: filepath.Join(home, ".ssh", "hubssh", "config"),
 		},
-		Hubssh: self,
-		Notice: func(s string) { fmt.Fprintln(stderr, "hubssh:", s) },
+		Hubssh:     self,
+		Notice:     func(s string) { fmt.Fprintln(stderr, "hubssh:", s) },
+		Getenv:     env,
+		RuntimeDir: store.RuntimeDir(env),
 	}, nil
 }
 

@@ -6,6 +6,7 @@
 package core
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
@@ -29,6 +32,19 @@ type Service struct {
 	// Notice tells the person something worth knowing that is not an
 	// error (a token kept in a file, a fallback taken). One line each.
 	Notice func(string)
+	// Getenv reads the environment (HUBSSH_TOKEN); nil reads nothing.
+	Getenv func(string) string
+	// RuntimeDir keeps CI mode's minted tokens between processes in memory
+	// (store.RuntimeDir); "" keeps them in this process only.
+	RuntimeDir string
+	// OutageRetry is how long a hub that stops answering (its proxy
+	// restarting, say) is retried before hubssh gives up; 0 means 30 s.
+	OutageRetry time.Duration
+
+	cacheOnce     sync.Once
+	tokens        tokenCache
+	mu            sync.Mutex
+	revokeAtClose []func(context.Context)
 }
 
 func (s *Service) notice(format string, args ...any) {
@@ -99,34 +115,44 @@ func (s *Service) hubRecord(ref string) (*store.Hub, error) {
 	return nil, fail(CodeUsage, nil, "not logged in to %s: run \"hubssh login %s\" first", ref, ref)
 }
 
-// api returns a hub client with the hub's stored token.
-func (s *Service) api(h *store.Hub) (*hubapi.Client, string, error) {
-	tok, err := s.Secrets.Get(h.URL)
+// target is what an operation is about: one server of one hub, and a hub
+// client carrying the login token. It travels as one value.
+type target struct {
+	hub    string     // the hub's normalised base URL
+	rec    *store.Hub // the stored record; nil for a hub named by flags in CI mode
+	api    *hubapi.Client
+	user   string // whose server
+	server string // "" is the default server
+}
+
+func (t *target) tokenKey() string { return serverTokenKey(t.hub, t.user, t.server) }
+func (t *target) label() string    { return label(t.user, t.server) }
+
+// hubTarget returns a target for a stored hub, with its login token.
+func (s *Service) hubTarget(h *store.Hub, user, server string) (*target, error) {
+	tok, err := s.loginToken(h.URL)
 	if err != nil {
-		return nil, "", fail(CodeAuth, err, "no token for %s: run \"hubssh login %s\" again", h.URL, h.URL)
+		return nil, err
 	}
 	base, err := url.Parse(h.URL)
 	if err != nil {
-		return nil, "", fail(CodeConfig, err, "stored hub URL %q is damaged: log in again", h.URL)
-	}
-	return hubapi.NewClient(base, tok, s.HTTP), tok, nil
-}
-
-// target resolves what an operation is about: the hub record, the user
-// (default: the token's owner) and a client with the hub's token.
-func (s *Service) target(hubRef, user string) (store.Hub, string, *hubapi.Client, error) {
-	h, err := s.hubRecord(hubRef)
-	if err != nil {
-		return store.Hub{}, "", nil, err
+		return nil, fail(CodeConfig, err, "stored hub URL %q is damaged: log in again", h.URL)
 	}
 	if user == "" {
 		user = h.User
 	}
-	api, _, err := s.api(h)
+	rec := *h
+	return &target{hub: h.URL, rec: &rec, api: hubapi.NewClient(base, tok, s.HTTP), user: user, server: server}, nil
+}
+
+// target resolves a hub reference (see hubRecord), a user (default: the
+// token's owner) and a server.
+func (s *Service) target(hubRef, user, server string) (*target, error) {
+	h, err := s.hubRecord(hubRef)
 	if err != nil {
-		return store.Hub{}, "", nil, err
+		return nil, err
 	}
-	return *h, user, api, nil
+	return s.hubTarget(h, user, server)
 }
 
 // Alias is the ssh host name for a server: readable and stable
@@ -156,12 +182,29 @@ func Alias(hubURL, user, server string) string {
 }
 
 // classify turns a failed hub API call into the one cause a person acts on.
+func (s *Service) classify(base string, err error) *Error {
+	var oe *outageError
+	if errors.As(err, &oe) {
+		return outageFailure(base, oe)
+	}
+	if hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+		what := "the token"
+		if s.ciMode() {
+			what = "the token in " + store.TokenEnv
+		}
+		return fail(CodeAuth, err, "the hub rejected %s (it may have expired or been revoked): create a new one at %shub/token and %s", what, base, s.relogin(base))
+	}
+	return classify(base, err)
+}
+
+// classify is Service.classify for callers that hold no login token yet
+// (login itself): a rejected token means creating one and logging in.
 func classify(base string, err error) *Error {
 	var nh *hubapi.NotHubError
 	var se *hubapi.StatusError
 	switch {
 	case hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden):
-		return fail(CodeAuth, err, "the hub rejected the token (it may have expired or been revoked): create a new one at %shub/token and log in again", base)
+		return fail(CodeAuth, err, "the hub rejected the token (it may have expired or been revoked): create a new one at %shub/token and run \"hubssh login %s\"", base, base)
 	case errors.As(err, &nh):
 		return fail(CodeNotHub, err, "%s does not look like a JupyterHub (%v): check the URL; it is the address you open JupyterHub at", base, nh)
 	case errors.As(err, &se):

@@ -56,10 +56,11 @@ func TestMissingScopes(t *testing.T) {
 		want   string
 	}{
 		{"hub without scopes (1.x)", nil, ""},
-		{"default token", []string{"access:servers!user=alice", "servers!user=alice", "read:users!user=alice"}, ""},
-		{"admin", []string{"access:servers", "servers", "admin:users"}, ""},
-		{"read-only token", []string{"read:users!user=alice"}, "access:servers servers"},
-		{"no start", []string{"access:servers!server=alice/"}, "servers"},
+		{"default token", []string{"access:servers!user=alice", "servers!user=alice", "tokens!user=alice", "read:users!user=alice"}, ""},
+		{"admin", []string{"access:servers", "servers", "tokens", "admin:users"}, ""},
+		{"read-only token", []string{"read:users!user=alice"}, "access:servers servers tokens"},
+		{"no start", []string{"access:servers!server=alice/", "tokens!user=alice"}, "servers"},
+		{"cannot mint server tokens", []string{"access:servers!user=alice", "servers!user=alice"}, "tokens"},
 	}
 	for _, tt := range tests {
 		got := strings.Join(missingScopes(&hubapi.User{Name: "alice", Scopes: tt.scopes}), " ")
@@ -93,7 +94,7 @@ func newService(t *testing.T) *Service {
 	dir := t.TempDir()
 	return &Service{
 		Store:   &store.Store{Dir: dir},
-		Secrets: &store.Secrets{Dir: dir, Getenv: func(string) string { return "" }, Keyring: store.NoKeyring{}},
+		Secrets: &store.Secrets{Dir: dir, Keyring: store.NoKeyring{}},
 		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
 		Hubssh:  "/usr/bin/hubssh",
 	}
@@ -148,7 +149,7 @@ func TestLoginRecordsExpiry(t *testing.T) {
 	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/hub/api/user":
-			w.Write([]byte(`{"name":"alice","token_id":"a42","scopes":["access:servers!user=alice","servers!user=alice"]}`))
+			w.Write([]byte(`{"name":"alice","token_id":"a42","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`))
 		case "/hub/api/users/alice/tokens/a42":
 			w.Write([]byte(`{"id":"a42","expires_at":"` + exp + `"}`))
 		default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
-	"github.com/hubssh/hubssh/helper/internal/tunnel"
 	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
@@ -83,29 +83,39 @@ func (s *Service) includeCheck() Check {
 func (s *Service) hubChecks(ctx context.Context, h store.Hub) []Check {
 	name := "hub " + h.URL
 	var checks []Check
-	api, _, err := s.api(&h)
+	t, err := s.hubTarget(&h, "", "")
 	if err != nil {
 		return append(checks, bad("fail", name, "no token stored", `run "hubssh login `+h.URL+`"`))
 	}
+	api := t.api
 	where := h.TokenStore
-	if s.Secrets.Getenv(store.TokenEnv) != "" {
-		where = "environment (" + store.TokenEnv + ")"
+	if s.ciMode() {
+		where = "environment (" + store.TokenEnv + "); minted server tokens in memory only"
 	}
 	checks = append(checks, ok(name+": token store", where))
-	v, err := api.Info(ctx)
+	var v string
+	err = s.retryOutage(ctx, h.URL, func() (err error) {
+		v, err = api.Info(ctx)
+		return err
+	})
 	if err != nil {
-		e := classify(h.URL, err)
+		e := s.classify(h.URL, err)
 		return append(checks, bad("fail", name+": reachable", e.Message, ""))
 	}
 	checks = append(checks, ok(name+": reachable", "JupyterHub "+v))
 	u, err := api.CurrentUser(ctx)
 	if err != nil {
-		e := classify(h.URL, err)
-		return append(checks, bad("fail", name+": token", e.Message, ""))
+		var e error = s.classify(h.URL, err)
+		if hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+			e = s.loginRejected(ctx, t, err)
+		}
+		return append(checks, bad("fail", name+": token", e.Error(), ""))
 	}
 	checks = append(checks, s.expiryCheck(ctx, api, name, u))
 	for _, srv := range h.Servers {
-		checks = append(checks, s.serverChecks(ctx, api, h, srv)...)
+		st := *t
+		st.user, st.server = srv.User, srv.Name
+		checks = append(checks, s.serverChecks(ctx, &st, srv)...)
 	}
 	return checks
 }
@@ -129,24 +139,22 @@ func (s *Service) expiryCheck(ctx context.Context, api *hubapi.Client, name stri
 	return ok(name+": token", fmt.Sprintf("valid, owner %s, expires in %.0f days", u.Name, days))
 }
 
-func (s *Service) serverChecks(ctx context.Context, api *hubapi.Client, h store.Hub, srv store.Server) []Check {
+func (s *Service) serverChecks(ctx context.Context, t *target, srv store.Server) []Check {
 	name := "server " + srv.Alias
 	checks := []Check{s.effectiveConfigCheck(ctx, srv.Alias)}
-	u, err := api.User(ctx, srv.User)
+	u, err := t.api.User(ctx, t.user)
 	if err != nil {
-		return append(checks, bad("fail", name, userError(ctx, api, h.URL, srv.User, err).Error(), ""))
+		return append(checks, bad("fail", name, s.userError(ctx, t, err).Error(), ""))
 	}
-	if !u.Servers[srv.Name].Running() {
+	if !u.Servers[t.server].Running() {
 		return append(checks, ok(name, "stopped; it starts when you connect"))
 	}
 	checks = append(checks, ok(name, "running"))
-	token := s.serverToken(ctx, api, h.URL, srv.User, srv.Name)
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c, err := tunnel.Dial(dctx, hubapi.WebsocketURL(api.Base(), srv.User, srv.Name), token, s.HTTP)
+	c, err := s.dialServer(dctx, t, nil)
 	if err != nil {
-		return append(checks, bad("fail", name+": sshd", "the websocket to /"+hubapi.SSHDPath(srv.User, srv.Name)+" was refused ("+err.Error()+")",
-			"hubsshd is not installed in this server's image: tell your hub admin to install it (docs/hubsshd.md)"))
+		return append(checks, bad("fail", name+": sshd", err.Error(), ""))
 	}
 	_, banner, err := c.Read(dctx)
 	c.CloseNow()
@@ -154,8 +162,11 @@ func (s *Service) serverChecks(ctx context.Context, api *hubapi.Client, h store.
 		return append(checks, bad("fail", name+": sshd", "no SSH banner on the websocket", "hubsshd may have crashed: see the server's log"))
 	}
 	checks = append(checks, ok(name+": sshd", strings.TrimSpace(string(banner))))
-	ctl := &controlapi.Client{Base: api.Base(), Token: token, HTTP: s.HTTP}
-	keys, err := ctl.HostKeys(ctx, srv.User, srv.Name)
+	var keys []string
+	err = s.control(ctx, t, func(ctl *controlapi.Client) (err error) {
+		keys, err = ctl.HostKeys(ctx, t.user, t.server)
+		return err
+	})
 	if err != nil {
 		return append(checks, bad("fail", name+": host key", "cannot read it: "+err.Error(), `run "hubssh connect" once more`))
 	}

@@ -33,8 +33,19 @@ func (s *Service) Login(ctx context.Context, rawURL, token string) (*store.Hub, 
 	if u.TokenID != "" { // JupyterHub 5 names the token; older hubs do not
 		expires, _ = api.TokenExpiry(ctx, u.Name, u.TokenID)
 	}
-	where, err := s.Secrets.Set(base.String(), token)
-	if err != nil {
+	// Server tokens minted with an earlier login go: logging in again is
+	// how a user gets out of any token trouble (#10). The new token
+	// revokes them at the hub, where it may.
+	if st, err := s.Store.Load(); err == nil {
+		if old := st.Hub(base.String()); old != nil {
+			s.dropServerTokens(ctx, *old, api)
+		}
+	}
+	where := "environment"
+	if s.ciMode() {
+		// CI mode stores no token: every command reads HUBSSH_TOKEN.
+		s.notice("%s is set: hubssh uses it and stores no token", store.TokenEnv)
+	} else if where, err = s.Secrets.Set(base.String(), token); err != nil {
 		return nil, fail(CodeConfig, err, "cannot store the token: %v", err)
 	}
 	if where == "file" {
@@ -72,7 +83,8 @@ func missingScopes(u *hubapi.User) []string {
 		return false
 	}
 	var missing []string
-	for _, need := range []string{"access:servers", "servers"} {
+	// tokens: hubssh mints a short-lived token per server (tokens.go).
+	for _, need := range []string{"access:servers", "servers", "tokens"} {
 		if !has(need) {
 			missing = append(missing, need)
 		}
@@ -89,14 +101,22 @@ func (s *Service) Logout(ctx context.Context, ref string) error {
 		return err
 	}
 	hub := *h
+	// Revoke what hubssh minted while the login token still works; a hub
+	// that cannot be reached just lets them expire.
+	var api *hubapi.Client
+	if t, err := s.hubTarget(h, "", ""); err == nil {
+		api = t.api
+	}
+	s.dropServerTokens(ctx, hub, api)
 	for _, srv := range hub.Servers {
-		s.Secrets.Delete(serverTokenKey(hub.URL, srv.User, srv.Name))
 		if err := s.Store.Unpin(srv.Alias); err != nil {
 			return fail(CodeConfig, err, "%v", err)
 		}
 	}
-	if err := s.Secrets.Delete(hub.URL); err != nil {
-		return fail(CodeConfig, err, "%v", err)
+	if !s.ciMode() {
+		if err := s.Secrets.Delete(hub.URL); err != nil {
+			return fail(CodeConfig, err, "%v", err)
+		}
 	}
 	err = s.Store.Update(func(st *store.State) error {
 		var keep []store.Hub

@@ -5,51 +5,234 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
+	"github.com/hubssh/hubssh/helper/internal/store"
 	"github.com/hubssh/hubssh/helper/internal/tunnel"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
-// Proxy carries ssh's stdin/stdout for a host alias to the server's
-// hubsshd, starting the server first if it is stopped (progress goes to
-// the callback: stderr, which Remote-SSH shows in its log).
-func (s *Service) Proxy(ctx context.Context, alias string, in io.Reader, out io.Writer, progress func(hubapi.Event)) error {
-	st, err := s.Store.Load()
-	if err != nil {
-		return fail(CodeConfig, err, "%v", err)
-	}
-	h, srv := st.ByAlias(alias)
-	if h == nil {
-		return fail(CodeUsage, nil, "unknown host %q: run \"hubssh connect\" to set it up", alias)
-	}
-	api, _, err := s.api(h)
+// ProxyTarget names the server a proxy connection goes to: a host alias
+// hubssh wrote into the ssh config, or a hub URL with a user and server
+// (hubssh proxy --hub), which needs no "hubssh connect" first.
+type ProxyTarget struct {
+	Alias        string
+	Hub          string
+	User, Server string
+}
+
+// Proxy carries ssh's stdin/stdout to the server's hubsshd: the one path
+// for both forms of "hubssh proxy". A stopped server (culled, restarted) is
+// started first with the hub's progress on the callback (stderr, which
+// Remote-SSH shows in its log); an outage of the hub is waited out.
+func (s *Service) Proxy(ctx context.Context, pt ProxyTarget, in io.Reader, out io.Writer, progress func(hubapi.Event)) error {
+	t, checked, err := s.proxyTarget(ctx, pt)
 	if err != nil {
 		return err
 	}
-	token := s.serverToken(ctx, api, h.URL, srv.User, srv.Name)
-	wsURL := hubapi.WebsocketURL(api.Base(), srv.User, srv.Name)
-	c, err := tunnel.Dial(ctx, wsURL, token, s.HTTP)
+	// Whether the login token still stands is asked beside the dial, so it
+	// costs no time: a revoked login token stops new sessions at once,
+	// although the server token cached earlier still works (#10).
+	check := make(chan error, 1)
+	if checked {
+		check <- nil
+	} else {
+		go func() {
+			_, err := t.api.CurrentUser(ctx)
+			check <- err
+		}()
+	}
+	c, dialErr := s.dialServer(ctx, t, progress)
+	if err := <-check; hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+		if c != nil {
+			c.CloseNow()
+		}
+		return s.loginRejected(ctx, t, err)
+	}
+	// Any other failure to check (the hub's API restarting while the
+	// server answers) lets the connection go ahead: the server checks its
+	// own token, and that token lives at most serverTokenLife.
+	if dialErr != nil {
+		return dialErr
+	}
+	err = tunnel.Pipe(ctx, c, in, out, tunnel.Options{})
+	if err == nil || ctx.Err() != nil {
+		return nil
+	}
+	return s.lostError(ctx, t, err)
+}
+
+// proxyTarget resolves pt. checked reports that the login token was
+// already confirmed with the hub on the way.
+func (s *Service) proxyTarget(ctx context.Context, pt ProxyTarget) (t *target, checked bool, err error) {
+	if pt.Alias != "" {
+		st, err := s.Store.Load()
+		if err != nil {
+			return nil, false, fail(CodeConfig, err, "%v", err)
+		}
+		h, srv := st.ByAlias(pt.Alias)
+		if h == nil {
+			return nil, false, fail(CodeUsage, nil, "unknown host %q: run \"hubssh connect\" to set it up", pt.Alias)
+		}
+		t, err := s.hubTarget(h, srv.User, srv.Name)
+		return t, false, err
+	}
+	base, err := hubapi.ParseHubURL(pt.Hub)
 	if err != nil {
-		var he *tunnel.HandshakeError
-		if !errors.As(err, &he) || he.Status == 0 {
-			return fail(CodeNetwork, err, "cannot reach %s: %v", h.URL, rootCause(err))
+		return nil, false, fail(CodeUsage, err, "%v", err)
+	}
+	st, err := s.Store.Load()
+	if err != nil {
+		return nil, false, fail(CodeConfig, err, "%v", err)
+	}
+	if h := st.Hub(base.String()); h != nil {
+		if t, err = s.hubTarget(h, pt.User, pt.Server); err != nil {
+			return nil, false, err
 		}
-		// Stopped (the culler, a restart): start it and try once more.
-		if err := s.ensureRunning(ctx, api, h.URL, srv.User, srv.Name, nil, progress); err != nil {
-			return err
+	} else {
+		tok := s.envToken()
+		if tok == "" {
+			return nil, false, fail(CodeAuth, nil, "not logged in to %s: run \"hubssh login %s\", or put a token from %shub/token in %s",
+				base, base, base, store.TokenEnv)
 		}
-		if c, err = tunnel.Dial(ctx, wsURL, token, s.HTTP); err != nil {
-			var he *tunnel.HandshakeError
-			if errors.As(err, &he) && he.Status == http.StatusNotFound {
-				return fail(CodeServer, err, "%s is running, but has no hubsshd: ask the hub's admin to install it (docs/hubsshd.md)", label(srv.User, srv.Name))
+		t = &target{hub: base.String(), api: hubapi.NewClient(base, tok, s.HTTP), user: pt.User, server: pt.Server}
+	}
+	// A hub named on the command line may be mistyped: check it once,
+	// without waiting out "outages" of an address that is no hub at all.
+	var u *hubapi.User
+	if t.rec == nil || t.user == "" {
+		if u, err = t.api.CurrentUser(ctx); err != nil {
+			if hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+				return nil, false, s.loginRejected(ctx, t, err)
 			}
-			return fail(CodeServer, err, "%s is running, but its sshd did not answer (%v)", label(srv.User, srv.Name), err)
+			return nil, false, s.classify(t.hub, err)
+		}
+		if t.user == "" {
+			t.user = u.Name
 		}
 	}
-	if err := tunnel.Pipe(ctx, c, in, out, tunnel.Options{}); err != nil && ctx.Err() == nil {
-		return fail(CodeNetwork, err, "connection to %s lost: %v", label(srv.User, srv.Name), err)
+	return t, u != nil, nil
+}
+
+// dialServer opens the websocket to t's hubsshd, starting the server when
+// the hub says it is stopped, minting a new server token when the server
+// rejects the cached one, and waiting out an outage of the hub.
+func (s *Service) dialServer(ctx context.Context, t *target, progress func(hubapi.Event)) (*tunnel.Conn, error) {
+	wsURL := hubapi.WebsocketURL(t.api.Base(), t.user, t.server)
+	started := false
+	for {
+		var c *tunnel.Conn
+		var he *tunnel.HandshakeError
+		err := s.retryOutage(ctx, t.hub, func() error {
+			return s.useServerToken(ctx, t, func(tok string) error {
+				var err error
+				c, err = tunnel.Dial(ctx, wsURL, tok, s.HTTP)
+				if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden) {
+					return &errTokenRejected{status: he.Status, err: err}
+				}
+				if errors.As(err, &he) && he.Status == http.StatusNotFound {
+					// A 404 comes from a server without hubsshd, or from a
+					// proxy that has just restarted without its routes: the
+					// hub's API tells which (it is down in the second case).
+					if _, aerr := t.api.CurrentUser(ctx); outage(aerr) {
+						return aerr
+					}
+				}
+				return err
+			})
+		})
+		if err == nil {
+			return c, nil
+		}
+		var rej *errTokenRejected
+		var ce *Error
+		switch {
+		case errors.As(err, &ce):
+			return nil, ce
+		case errors.As(err, &rej):
+			return nil, s.serverRefused(ctx, t, rej)
+		case !errors.As(err, &he) || he.Status == 0 || gatewayError(he.Status):
+			return nil, s.classify(t.hub, err)
+		case he.Status == http.StatusNotFound:
+			return nil, s.notInstalled(ctx, t, err)
+		case started:
+			return nil, fail(CodeServer, err, "%s was started, but its sshd did not answer (%v)", t.label(), err)
+		}
+		// Stopped (the culler, a restart): the hub redirects to its spawn
+		// page. Start it and try once more.
+		if err := s.ensureRunning(ctx, t, nil, progress); err != nil {
+			return nil, err
+		}
+		started = true
 	}
-	return nil
+}
+
+// notInstalled explains a 404 from the server's sshd path: the server runs
+// but has no hubsshd entry, unless the hub says the server is not running.
+func (s *Service) notInstalled(ctx context.Context, t *target, err error) error {
+	if u, uerr := t.api.User(ctx, t.user); uerr == nil && !u.Servers[t.server].Running() {
+		return fail(CodeServer, err, "%s %s: start it with \"hubssh start\" or from %shub/home, then connect again", t.label(), stateText(u.Servers[t.server]), t.hub)
+	}
+	return fail(CodeServer, err, "%s is running, but /%s answered HTTP 404: hubsshd is not installed in this server's image; ask your hub admin to install it (docs/hubsshd.md)",
+		t.label(), hubapi.SSHDPath(t.user, t.server))
+}
+
+func stateText(srv *hubapi.Server) string {
+	if srv != nil && srv.Pending != nil && *srv.Pending != "" {
+		return "is busy (" + *srv.Pending + " pending)"
+	}
+	return "is not running"
+}
+
+// serverRefused explains a server that rejected a token the hub had just
+// issued for it: an authorisation problem, never a missing install.
+func (s *Service) serverRefused(ctx context.Context, t *target, rej *errTokenRejected) error {
+	if _, err := t.api.CurrentUser(ctx); err != nil {
+		if hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+			return s.loginRejected(ctx, t, err)
+		}
+		return s.classify(t.hub, err)
+	}
+	return fail(CodeAuth, rej, "%s refused a token the hub issued for it a moment ago (HTTP %d): the token's owner may no longer have access to it; ask the hub's admin (the server's log names the reason)",
+		t.label(), rej.status)
+}
+
+// loginRejected reports a login token the hub no longer accepts, after
+// forgetting every server token minted with it: revoking the login token
+// must stop new sessions (#10). The hub does not revoke tokens minted with
+// a revoked one, and a rejected token cannot revoke them either; they are
+// dropped here and expire within serverTokenLife.
+func (s *Service) loginRejected(ctx context.Context, t *target, err error) error {
+	if t.rec != nil {
+		s.dropServerTokens(ctx, *t.rec, nil)
+	} else {
+		s.cache().drop(t.tokenKey())
+	}
+	return s.classify(t.hub, err)
+}
+
+// lostError explains a tunnel that broke after it was up. When the server
+// itself stopped (stopped from the hub, culled, crashed), that is the
+// news, with the way back.
+func (s *Service) lostError(ctx context.Context, t *target, err error) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if u, uerr := t.api.User(actx, t.user); uerr == nil && !u.Servers[t.server].Running() {
+		how := `"hubssh connect"`
+		if t.rec != nil {
+			for _, srv := range t.rec.Servers {
+				if srv.User == t.user && srv.Name == t.server {
+					how = `"ssh ` + srv.Alias + `"`
+				}
+			}
+		}
+		state := "the hub reports it stopped"
+		if srv := u.Servers[t.server]; srv != nil && srv.Pending != nil && *srv.Pending == "stop" {
+			state = "the hub is stopping it"
+		}
+		return fail(CodeServer, err, "%s stopped while connected (%s): %s starts it again", t.label(), state, how)
+	}
+	return fail(CodeNetwork, err, "connection to %s lost: %v", t.label(), rootCause(err))
 }
 
 func rootCause(err error) error {

@@ -31,13 +31,17 @@ type ServerInfo struct {
 
 // Servers lists a user's servers, stopped ones included, default first.
 func (s *Service) Servers(ctx context.Context, hubRef, user string) ([]ServerInfo, error) {
-	h, user, api, err := s.target(hubRef, user)
+	t, err := s.target(hubRef, user, "")
 	if err != nil {
 		return nil, err
 	}
-	u, err := api.UserWithStopped(ctx, user)
+	var u *hubapi.User
+	err = s.retryOutage(ctx, t.hub, func() error {
+		u, err = t.api.UserWithStopped(ctx, t.user)
+		return err
+	})
 	if err != nil {
-		return nil, userError(ctx, api, h.URL, user, err)
+		return nil, s.userError(ctx, t, err)
 	}
 	if _, ok := u.Servers[""]; !ok {
 		u.Servers[""] = &hubapi.Server{Stopped: true}
@@ -45,8 +49,8 @@ func (s *Service) Servers(ctx context.Context, hubRef, user string) ([]ServerInf
 	var out []ServerInfo
 	for name, srv := range u.Servers {
 		info := ServerInfo{Name: name, State: stateOf(srv), URL: srv.URL, LastActivity: srv.LastActivity}
-		for _, known := range h.Servers {
-			if known.User == user && known.Name == name {
+		for _, known := range t.rec.Servers {
+			if known.User == t.user && known.Name == name {
 				info.Alias = known.Alias
 			}
 		}
@@ -72,23 +76,24 @@ func stateOf(s *hubapi.Server) string {
 // exist, with options as the spawner's user_options) and waits until it is
 // ready, reporting the hub's progress.
 func (s *Service) Start(ctx context.Context, hubRef, user, server string, options map[string]any, progress func(hubapi.Event)) error {
-	h, user, api, err := s.target(hubRef, user)
+	t, err := s.target(hubRef, user, server)
 	if err != nil {
 		return err
 	}
-	return s.ensureRunning(ctx, api, h.URL, user, server, options, progress)
+	return s.ensureRunning(ctx, t, options, progress)
 }
 
 // Stop stops a server and waits until the hub has stopped it; remove also
 // deletes a named server from the hub (its ssh config entry goes too).
 func (s *Service) Stop(ctx context.Context, hubRef, user, server string, remove bool) error {
-	h, user, api, err := s.target(hubRef, user)
+	t, err := s.target(hubRef, user, server)
 	if err != nil {
 		return err
 	}
+	h, user, api := t.rec, t.user, t.api
 	if !remove {
 		if err := api.StopServer(ctx, user, server); err != nil {
-			return classify(h.URL, err)
+			return s.classify(h.URL, err)
 		}
 		if err := api.WaitServer(ctx, user, server, false); err != nil {
 			return fail(CodeServer, err, "%s did not stop: %v", label(user, server), err)
@@ -102,13 +107,13 @@ func (s *Service) Stop(ctx context.Context, hubRef, user, server string, remove 
 		if hubapi.IsStatus(err, http.StatusNotFound) {
 			return fail(CodeUsage, err, "%s does not exist", label(user, server))
 		}
-		return classify(h.URL, err)
+		return s.classify(h.URL, err)
 	}
 	if err := waitGone(ctx, api, user, server); err != nil {
 		return fail(CodeServer, err, "%s was not removed: %v", label(user, server), err)
 	}
 	alias := Alias(h.URL, user, server)
-	s.Secrets.Delete(serverTokenKey(h.URL, user, server))
+	s.cache().drop(t.tokenKey())
 	s.Store.Unpin(alias)
 	err = s.Store.Update(func(st *store.State) error {
 		if hh := st.Hub(h.URL); hh != nil {

@@ -29,7 +29,7 @@ func fakeHub(t *testing.T, finish bool) *httptest.Server {
 			w.Write([]byte(`{"message":"Missing or invalid credentials."}`))
 			return
 		}
-		w.Write([]byte(`{"name":"alice","scopes":["access:servers!user=alice","servers!user=alice"]}`))
+		w.Write([]byte(`{"name":"alice","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`))
 	})
 	mux.HandleFunc("GET /hub/api/users/alice", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"name":"alice","servers":{}}`))
@@ -71,7 +71,7 @@ func start(t *testing.T) *client {
 	dir := t.TempDir()
 	svc := &core.Service{
 		Store:   &store.Store{Dir: dir},
-		Secrets: &store.Secrets{Dir: dir, Getenv: func(string) string { return "" }, Keyring: store.NoKeyring{}},
+		Secrets: &store.Secrets{Dir: dir, Keyring: store.NoKeyring{}},
 		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
 		Hubssh:  "/usr/bin/hubssh",
 	}
