@@ -117,7 +117,9 @@ func (c *client) runEnv(t *testing.T, stdin string, env []string, tool string, a
 	defer cancel()
 	full := append([]string{"-F", c.config}, args...)
 	cmd := exec.CommandContext(ctx, tool, full...)
-	cmd.Env = append(os.Environ(), env...)
+	// A config directory of the client's own: the flag-form ProxyCommand
+	// never reads the machine user's hubssh state.
+	cmd.Env = append(append(os.Environ(), "HUBSSH_CONFIG_DIR="+filepath.Join(c.dir, "hubssh"), "HUBSSH_NO_KEYRING=1"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Stdin = strings.NewReader(stdin)

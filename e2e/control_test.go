@@ -64,8 +64,10 @@ func isDenied(err error) bool {
 // command line, to talk to it without the hub and its proxy in between.
 func controlSocket(t *testing.T) string { return aliceSocket(t, "--control-socket") }
 
-// aliceSocket finds the socket a hubsshd of alice's default server was
-// started with (flag --socket or --control-socket).
+// aliceSocket finds the socket a hubsshd of alice's default server on this
+// suite's hub was started with (flag --socket or --control-socket): by the
+// hub's marker in its environment, never "any alice on this machine" (another
+// local hub may run beside the tests).
 func aliceSocket(t *testing.T, flag string) string {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -78,7 +80,8 @@ func aliceSocket(t *testing.T, flag string) string {
 		for i, a := range args {
 			if a == flag && i+1 < len(args) {
 				env, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "environ"))
-				if bytes.Contains(env, []byte("JUPYTERHUB_USER=alice\x00")) && bytes.Contains(env, []byte("JUPYTERHUB_SERVER_NAME=\x00")) {
+				if bytes.Contains(env, []byte("JUPYTERHUB_USER=alice\x00")) && bytes.Contains(env, []byte("JUPYTERHUB_SERVER_NAME=\x00")) &&
+					bytes.Contains(env, []byte(devhub.MarkerEnv+"="+suite.hub.Dir+"\x00")) {
 					return args[i+1]
 				}
 			}

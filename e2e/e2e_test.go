@@ -113,20 +113,25 @@ func TestNamedServer(t *testing.T) {
 	}
 }
 
-func TestStoppedServer(t *testing.T) {
-	// bob's server was never started.
+func TestFlagFormStartsAStoppedServer(t *testing.T) {
+	// bob's server was never started. "hubssh proxy --hub" starts it as
+	// "hubssh proxy ALIAS" does: one proxy path (#11), the hub's progress on
+	// stderr, nothing on stdout but the SSH stream.
 	c := newClientNoHostKey(t, "bob", "")
-	r := c.run(t, "", "ssh", c.alias, "true")
-	if r.code != 255 {
-		t.Errorf("ssh exit %d, want 255", r.code)
-	}
-	want := fmt.Sprintf("hubssh: bob's default server is not running: start it from %shub/home, then connect again", suite.hub.URL)
-	if lines := hubsshLines(r.stderr); len(lines) != 1 || lines[0] != want {
-		t.Errorf("hubssh said %q, want exactly %q", lines, want)
-	}
 	p := runProxy(t, c.token, "--user", "bob")
-	if p.code != 4 || p.stdout != "" || p.stderr != want+"\n" {
-		t.Errorf("hubssh proxy: exit %d stdout %q stderr %q; want 4, nothing, %q", p.code, p.stdout, p.stderr, want)
+	if p.code != 0 || p.stdout != "" && !strings.HasPrefix(p.stdout, "SSH-2.0-hubsshd_") {
+		t.Errorf("hubssh proxy: exit %d stdout %.30q stderr %q; want 0 and at most hubsshd's banner", p.code, p.stdout, p.stderr)
+	}
+	lines := hubsshLines(p.stderr)
+	if len(lines) == 0 || !strings.HasSuffix(lines[len(lines)-1], "100% Server ready at /user/bob/") {
+		t.Errorf("progress %q, want the hub's messages ending in Server ready", lines)
+	}
+	u, err := suite.hub.Admin().User(ctx(t), "bob")
+	if err != nil || !u.Servers[""].Running() {
+		t.Errorf("bob's server after the proxy: %v %+v", err, u)
+	}
+	if err := suite.hub.StopServer(ctx(t), "bob", ""); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -137,7 +142,7 @@ func TestBadToken(t *testing.T) {
 	if r.code != 255 {
 		t.Errorf("ssh exit %d, want 255", r.code)
 	}
-	want := fmt.Sprintf("hubssh: the hub rejected the token (it may have expired or been revoked): create a new one at %shub/token", suite.hub.URL)
+	want := fmt.Sprintf("hubssh: the hub rejected the token in HUBSSH_TOKEN (it may have expired or been revoked): create a new one at %shub/token and put it in HUBSSH_TOKEN", suite.hub.URL)
 	if lines := hubsshLines(r.stderr); len(lines) != 1 || lines[0] != want {
 		t.Errorf("hubssh said %q, want exactly %q", lines, want)
 	}
@@ -208,7 +213,7 @@ func runProxy(t *testing.T, token string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, suite.hubssh, append([]string{"proxy", "--hub", suite.hub.URL.String()}, args...)...)
-	cmd.Env = append(os.Environ(), "HUBSSH_TOKEN="+token)
+	cmd.Env = append(os.Environ(), "HUBSSH_TOKEN="+token, "HUBSSH_CONFIG_DIR="+t.TempDir(), "HUBSSH_NO_KEYRING=1")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -53,12 +53,17 @@ func runMain(m *testing.M) int {
 		}
 	}
 	suite.hubssh = filepath.Join(bins, "hubssh")
+	// HUBSSH_E2E_HUBSSH runs the suite against another hubssh binary: an
+	// older build, to see a new test fail on the old behaviour.
+	if other := os.Getenv("HUBSSH_E2E_HUBSSH"); other != "" {
+		suite.hubssh = other
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal"},
 		// A server named "broken" fails while spawning, after the hub
 		// accepted the request, as a bad image would.
 		Extra: `import asyncio
