@@ -6,13 +6,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -22,16 +18,9 @@ import (
 // and adds the routes again.
 func killProxy(t *testing.T) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(suite.hub.Dir, "proxy.pid"))
+	pid, err := suite.hub.KillProxy()
 	if err != nil {
 		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill configurable-http-proxy %d: %v", pid, err)
 	}
 	t.Cleanup(func() { waitProxyBack(t, pid) })
 }
@@ -41,8 +30,7 @@ func killProxy(t *testing.T) {
 func waitProxyBack(t *testing.T, old int) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(filepath.Join(suite.hub.Dir, "proxy.pid"))
-		if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid != 0 && pid != old {
+		if pid := suite.hub.ProxyPID(); pid != 0 && pid != old {
 			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_, err := suite.hub.Admin().User(cctx, "alice")
 			cancel()

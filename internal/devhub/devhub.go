@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -61,6 +63,9 @@ type Hub struct {
 	err    error // from cmd.Wait, valid after done
 	once   sync.Once
 	tmp    string // the servers' TMPDIR, or "" when they use the system's
+	// proxyKilled: KillProxy ran, so one configurable-http-proxy may
+	// outlive the hub (see KillProxy).
+	proxyKilled bool
 }
 
 // Start writes the configuration, starts the hub and waits until its API
@@ -289,14 +294,48 @@ func (h *Hub) stop() error {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 		<-h.done
 	}
-	// The proxy shares the hub's group; user servers run in sessions of
-	// their own and are found by the marker in their environment.
+	// The proxy and the user servers run in sessions of their own; any of
+	// them still alive is found by the marker in its environment.
 	syscall.Kill(-pgid, syscall.SIGKILL)
 	stray := killMarked(h.Dir)
+	if h.proxyKilled {
+		stray = slices.DeleteFunc(stray, func(s string) bool { return strings.HasSuffix(s, " (node)") })
+	}
 	if len(stray) > 0 {
 		return fmt.Errorf("devhub: killed %d process(es) left after the hub stopped: %s", len(stray), strings.Join(stray, ", "))
 	}
 	return h.checkSocketDirs()
+}
+
+// KillProxy kills the hub's configurable-http-proxy, as a crash would;
+// JupyterHub's check_running starts another within about 5 s and restores
+// the routes. It returns the killed process's pid.
+//
+// JupyterHub 5 then runs two periodic checks (start() adds one and the one
+// that restarted the proxy is never stopped), and at shutdown the stale one
+// may start a proxy again after stop() ended the current one. That one
+// outlives the hub; Close kills it without counting it as a leak.
+func (h *Hub) KillProxy() (int, error) {
+	b, err := os.ReadFile(filepath.Join(h.Dir, "proxy.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("find the proxy: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("find the proxy: proxy.pid holds %q", b)
+	}
+	h.proxyKilled = true
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return 0, fmt.Errorf("kill configurable-http-proxy %d: %w", pid, err)
+	}
+	return pid, nil
+}
+
+// ProxyPID is the pid in the proxy's pid file, or 0.
+func (h *Hub) ProxyPID() int {
+	b, _ := os.ReadFile(filepath.Join(h.Dir, "proxy.pid"))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
 }
 
 // checkSocketDirs reports socket directories of jupyter-server-proxy that
