@@ -44,7 +44,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	bins := filepath.Join(dir, "bin")
-	for name, pkg := range map[string]string{"hubssh": "./helper", "hubsshd": "./server"} {
+	for name, pkg := range map[string]string{"hubssh": "./helper/cmd/hubssh", "hubsshd": "./server/cmd/hubsshd"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(bins, name), pkg)
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {

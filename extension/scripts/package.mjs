@@ -50,7 +50,7 @@ for (const t of wanted.length ? wanted : Object.keys(targets)) {
   rmSync(bin, { recursive: true, force: true });
   mkdirSync(bin);
   const built = join(repo, 'dist', `vsix-build-${t}`, exe);
-  run('go', ['build', '-trimpath', '-ldflags', `-s -w -X github.com/hubssh/hubssh/internal/version.Version=v${version}`, '-o', built, './helper'], {
+  run('go', ['build', '-trimpath', '-ldflags', `-s -w -X github.com/hubssh/hubssh/internal/version.Version=v${version}`, '-o', built, './helper/cmd/hubssh'], {
     cwd: repo,
     env: { ...process.env, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
   });
