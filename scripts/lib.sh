@@ -34,3 +34,10 @@ make_venv() {
 # code-server from npm (scripts/setup-vscode-host), cached per version.
 CODE_SERVER_VERSION=4.100.3
 CODE_SERVER_DIR=$CACHE/code-server-$CODE_SERVER_VERSION
+
+# The release version: the extension's, which every artifact carries.
+release_version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$ROOT/extension/package.json"; }
+
+# scripts/wheel builds jupyter-hubsshd with hatchling from this venv.
+WHEEL_REQS=$ROOT/scripts/requirements-wheel.txt
+WHEEL_VENV=$CACHE/venv-wheel-$(sha256sum "$WHEEL_REQS" | cut -c1-12)
