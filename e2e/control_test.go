@@ -81,7 +81,7 @@ func aliceSocket(t *testing.T, flag string) string {
 			if a == flag && i+1 < len(args) {
 				env, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "environ"))
 				if bytes.Contains(env, []byte("JUPYTERHUB_USER=alice\x00")) && bytes.Contains(env, []byte("JUPYTERHUB_SERVER_NAME=\x00")) &&
-					bytes.Contains(env, []byte(devhub.MarkerEnv+"="+suite.hub.Dir+"\x00")) {
+					bytes.Contains(env, []byte(devhubMarker())) {
 					return args[i+1]
 				}
 			}
@@ -90,6 +90,10 @@ func aliceSocket(t *testing.T, flag string) string {
 	t.Fatalf("no hubsshd %s process found for alice's default server", flag)
 	return ""
 }
+
+// devhubMarker is the environment entry every process of this suite's hub
+// carries.
+func devhubMarker() string { return devhub.MarkerEnv + "=" + suite.hub.Dir + "\x00" }
 
 func TestControlChecksTokenItself(t *testing.T) {
 	// Bypass the proxy, as a jupyter-server-proxy that let unauthenticated

@@ -27,6 +27,10 @@ import (
 var suite struct {
 	hub    *devhub.Hub
 	hubssh string // the hubssh binary under test
+	// Image environments with hubsshd installed by pip as the docs say
+	// (scripts/image-envs): ivy's server runs imagePip, jo's the hub's own
+	// environment with imageTarget on its PYTHONPATH.
+	imagePip, imageTarget string
 	mu     sync.Mutex
 }
 
@@ -34,10 +38,12 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
 	venv, chp := os.Getenv("HUBSSH_E2E_VENV"), os.Getenv("HUBSSH_E2E_CHP")
-	if venv == "" || chp == "" {
-		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_VENV and HUBSSH_E2E_CHP are not set: run scripts/test, which installs the hub and sets them")
+	imagePip, imageTarget := os.Getenv("HUBSSH_E2E_IMAGE_PIP"), os.Getenv("HUBSSH_E2E_IMAGE_TARGET")
+	if venv == "" || chp == "" || imagePip == "" || imageTarget == "" {
+		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_VENV, HUBSSH_E2E_CHP, HUBSSH_E2E_IMAGE_PIP and HUBSSH_E2E_IMAGE_TARGET are not set: run scripts/test, which installs the hub, builds the jupyter-hubsshd wheel (scripts/image-envs) and sets them")
 		return 1
 	}
+	suite.imagePip, suite.imageTarget = imagePip, imageTarget
 	dir, err := os.MkdirTemp("", "hubssh-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -63,7 +69,11 @@ func runMain(m *testing.M) int {
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo"},
+		ImageEnvs: map[string]devhub.ImageEnv{
+			"ivy": {Venv: imagePip},
+			"jo":  {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget}},
+		},
 		// A server named "broken" fails while spawning, after the hub
 		// accepted the request, as a bad image would.
 		Extra: `import asyncio

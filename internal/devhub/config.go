@@ -55,6 +55,17 @@ func hubConfig(p configParams) string {
 	w(`c.JupyterHub.services = [{"name": "devhub-admin", "api_token": %s}]`, q(p.adminToken))
 	w(`c.JupyterHub.load_roles = [{"name": "devhub-admin", "services": ["devhub-admin"],`)
 	w(`    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"]}]`)
+	if len(p.imageEnvs) > 0 {
+		// Users whose servers run from an image environment of their own
+		// (Options.ImageEnvs), with no Jupyter configuration of devhub's.
+		w("_image_envs = %s", q(p.imageEnvs))
+		w("def _image_env(spawner):")
+		w("    image = _image_envs.get(spawner.user.name)")
+		w("    if image:")
+		w(`        spawner.cmd = [image["venv"] + "/bin/jupyterhub-singleuser"]`)
+		w(`        spawner.environment = dict(spawner.environment, JUPYTER_CONFIG_DIR=%s, **image.get("env", {}))`, q(p.dir+"/jupyter-config-image"))
+		w("c.Spawner.pre_spawn_hook = _image_env")
+	}
 	if p.extra != "" {
 		w("# extra configuration from the caller")
 		b.WriteString(p.extra)
@@ -69,6 +80,7 @@ type configParams struct {
 	adminToken                        string
 	extra                             string
 	env                               map[string]string
+	imageEnvs                         map[string]ImageEnv
 }
 
 // pyString quotes s as a Python string literal (JSON's rules are a subset).

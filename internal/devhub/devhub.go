@@ -50,6 +50,18 @@ type Options struct {
 	ServerConfigPy string
 	// Env is added to every single-user server's environment.
 	Env map[string]string
+	// ImageEnvs maps users to a Python environment of their own, as a
+	// single-user image would have: their servers run that environment's
+	// jupyterhub-singleuser with an empty Jupyter config directory, so
+	// jupyter-server-proxy sees only what is installed there (the
+	// jupyter-hubsshd wheel's entry points), no configuration of devhub's.
+	ImageEnvs map[string]ImageEnv
+}
+
+// ImageEnv is a single-user image's Python environment.
+type ImageEnv struct {
+	Venv string            `json:"venv"`          // runs Venv/bin/jupyterhub-singleuser
+	Env  map[string]string `json:"env,omitempty"` // added to the server's environment (PYTHONPATH, say)
 }
 
 // Hub is a running local JupyterHub.
@@ -74,8 +86,10 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	if err := checkOptions(&o); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(o.Dir, "jupyter-config"), 0o700); err != nil {
-		return nil, fmt.Errorf("create hub dir: %w", err)
+	for _, d := range []string{"jupyter-config", "jupyter-config-image"} {
+		if err := os.MkdirAll(filepath.Join(o.Dir, d), 0o700); err != nil {
+			return nil, fmt.Errorf("create hub dir: %w", err)
+		}
 	}
 	ports, err := freePorts(3)
 	if err != nil {
@@ -102,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	cfg := hubConfig(configParams{
 		dir: o.Dir, venv: o.Venv, chp: o.CHP,
 		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
-		adminToken: admin, extra: o.Extra, env: env,
+		adminToken: admin, extra: o.Extra, env: env, imageEnvs: o.ImageEnvs,
 	})
 	cfgPath := filepath.Join(o.Dir, "jupyterhub_config.py")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
