@@ -31,7 +31,7 @@ var suite struct {
 	// (scripts/image-envs): ivy's server runs imagePip, jo's the hub's own
 	// environment with imageTarget on its PYTHONPATH.
 	imagePip, imageTarget string
-	mu     sync.Mutex
+	mu                    sync.Mutex
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
