@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -56,11 +57,13 @@ func (s *Service) Diagnose(ctx context.Context, hubRef string) ([]Check, error) 
 	return checks, nil
 }
 
+// installSSH is the fix for a machine without OpenSSH's ssh.
+const installSSH = "install OpenSSH (Windows: Settings → Apps → Optional features → OpenSSH Client; Debian: apt install openssh-client)"
+
 func sshClientCheck(ctx context.Context) Check {
 	out, err := exec.CommandContext(ctx, "ssh", "-V").CombinedOutput()
 	if err != nil {
-		return bad("fail", "ssh client", "OpenSSH's ssh is not on PATH",
-			"install OpenSSH (Windows: Settings → Apps → Optional features → OpenSSH Client; Debian: apt install openssh-client)")
+		return bad("fail", "ssh client", "OpenSSH's ssh is not on PATH", installSSH)
 	}
 	return ok("ssh client", strings.TrimSpace(string(out)))
 }
@@ -190,6 +193,11 @@ func (s *Service) effectiveConfigCheck(ctx context.Context, alias string) Check 
 		args = append(args, "-F", s.SSH.User)
 	}
 	out, err := exec.CommandContext(ctx, "ssh", append(args, alias)...).Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		// Seen on Windows without the optional OpenSSH Client (#14):
+		// the alias is set up, but nothing can use it yet.
+		return bad("fail", name, "OpenSSH's ssh is not on PATH, so nothing can use "+alias+" yet", installSSH)
+	}
 	if err != nil {
 		return bad("fail", name, "ssh -G failed: "+err.Error(), "")
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"syscall"
 )
 
 // networkCause names what went wrong below HTTP, with the fix, or "".
@@ -20,7 +19,7 @@ func networkCause(err error) string {
 	switch {
 	case errors.As(err, &dns):
 		return "no such host " + dns.Name + ": check the hub's address for typos"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case refused(err):
 		return "connection refused: the hub is down, or the port is wrong"
 	case errors.As(err, &hostErr):
 		return "the TLS certificate is not valid for this name (" + hostErr.Error() + "): use the hub's exact address"
@@ -36,7 +35,7 @@ func networkCause(err error) string {
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		// net/http reports the second case only as text.
 		return "the server speaks plain HTTP there: use http:// in the hub URL"
-	case errors.Is(err, syscall.ECONNRESET):
+	case reset(err):
 		return "the connection was reset"
 	}
 	var ne net.Error

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"syscall"
 	"time"
 
 	"github.com/hubssh/hubssh/helper/internal/tunnel"
@@ -35,7 +34,7 @@ func outage(err error) bool {
 	case errors.As(err, &he) && he.Status != 0:
 		return gatewayError(he.Status)
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+	return refused(err) || reset(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
