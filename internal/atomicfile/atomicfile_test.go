@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"github.com/hubssh/hubssh/internal/winetest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,7 +28,7 @@ func TestWrite(t *testing.T) {
 			}
 			b, _ := os.ReadFile(p)
 			st, _ := os.Stat(p)
-			if string(b) != "new\n" || st.Mode().Perm() != tt.mode {
+			if string(b) != "new\n" || st.Mode().Perm() != winetest.Perm(tt.mode, false) {
 				t.Errorf("content %q mode %04o, want %q %04o", b, st.Mode().Perm(), "new\n", tt.mode)
 			}
 			if ents, _ := os.ReadDir(dir); len(ents) != 1 {

@@ -1,8 +1,10 @@
 package sshconfig
 
 import (
+	"github.com/hubssh/hubssh/internal/winetest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -33,6 +35,11 @@ func TestApplyAndRemoveOnDisk(t *testing.T) {
 			if err := os.Symlink(real, link); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := os.Readlink(link); err != nil && runtime.GOOS == "windows" {
+				// Wine 8.0 reports success and makes no readable link;
+				// Windows itself (developer mode) makes a real one.
+				t.Skipf("this Windows made no readable symlink (%v): Wine cannot prove this case", err)
+			}
 			return link, real
 		}, 0o600},
 	}
@@ -57,13 +64,13 @@ func TestApplyAndRemoveOnDisk(t *testing.T) {
 				t.Fatalf("no include written: %q", after)
 			}
 			st, _ := os.Stat(realPath)
-			if st.Mode().Perm() != tt.wantMode {
+			if st.Mode().Perm() != winetest.Perm(tt.wantMode, false) {
 				t.Errorf("mode %04o, want %04o", st.Mode().Perm(), tt.wantMode)
 			}
 			if lst, _ := os.Lstat(userPath); userPath != realPath && lst.Mode()&os.ModeSymlink == 0 {
 				t.Error("the symlink was replaced by a file")
 			}
-			if d, _ := os.Stat(filepath.Dir(realPath)); tt.name == "missing file and dir" && d.Mode().Perm() != 0o700 {
+			if d, _ := os.Stat(filepath.Dir(realPath)); tt.name == "missing file and dir" && d.Mode().Perm() != winetest.Perm(0o700, true) {
 				t.Errorf("new ~/.ssh mode %04o, want 0700", d.Mode().Perm())
 			}
 			// Applying again changes nothing.
@@ -111,7 +118,7 @@ func TestWriteManaged(t *testing.T) {
 	}
 	st, _ := os.Stat(f.Managed)
 	dst, _ := os.Stat(filepath.Dir(f.Managed))
-	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+	if st.Mode().Perm() != winetest.Perm(0o600, false) || dst.Mode().Perm() != winetest.Perm(0o700, true) {
 		t.Errorf("modes %04o / %04o, want 0600 / 0700", st.Mode().Perm(), dst.Mode().Perm())
 	}
 }

@@ -1,10 +1,7 @@
 package sshconfig
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -64,49 +61,6 @@ func TestRenderRefuses(t *testing.T) {
 	}
 }
 
-// TestRenderWithOpenSSH has the real ssh read the file (ssh -G prints the
-// configuration it would use) and checks every option came through.
-func TestRenderWithOpenSSH(t *testing.T) {
-	requireSSH(t)
-	dir := t.TempDir()
-	entries := sampleEntries(dir)
-	out, err := Render(entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "config")
-	os.WriteFile(cfg, out, 0o600)
-	for _, e := range entries {
-		g, err := exec.Command("ssh", "-G", "-F", cfg, e.Alias).Output()
-		if err != nil {
-			t.Fatalf("ssh -G %s: %v", e.Alias, err)
-		}
-		got := map[string]string{}
-		for _, line := range strings.Split(string(g), "\n") {
-			k, v, _ := strings.Cut(line, " ")
-			if _, dup := got[k]; !dup {
-				got[k] = v
-			}
-		}
-		want := map[string]string{
-			"proxycommand":          `"` + e.ProxyCommand[0] + `" ` + strings.Join(e.ProxyCommand[1:], " "),
-			"identityfile":          e.IdentityFile,
-			"identitiesonly":        "yes",
-			"userknownhostsfile":    e.KnownHosts,
-			"hostkeyalias":          e.Alias,
-			"stricthostkeychecking": "true",
-			"serveraliveinterval":   "15",
-			"connecttimeout":        "0", // no timeout: a spawn can take minutes
-			"ciphers":               "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com",
-		}
-		for k, v := range want {
-			if got[k] != v {
-				t.Errorf("%s: ssh -G %s = %q, want %q", e.Alias, k, got[k], v)
-			}
-		}
-	}
-}
-
 // openRemoteSSHTokens splits a ProxyCommand the way open-remote-ssh does
 // before spawning it without a shell (CLIENTS.md): whitespace separates,
 // only double quotes group, a backslash escapes the next character and is
@@ -139,42 +93,4 @@ func openRemoteSSHTokens(s string) []string {
 		out = append(out, cur.String())
 	}
 	return out
-}
-
-// TestProxyCommandSurvivesBothParsers renders awkward program paths and
-// checks that open-remote-ssh's tokenizer and a POSIX shell (what OpenSSH
-// runs ProxyCommand with on Unix) both get back the exact argv.
-func TestProxyCommandSurvivesBothParsers(t *testing.T) {
-	paths := []string{
-		"/usr/local/bin/hubssh",
-		"/home/Jane Doe/Applications/hub ssh/hubssh",
-		`C:\Program Files\hubssh\hubssh.exe`,
-		`C:\Users\Jane Doe\AppData\Roaming\hubssh\bin\hubssh.exe`,
-		"/opt/it's here/hubssh",
-	}
-	for _, p := range paths {
-		e := sampleEntries("/x")[0]
-		e.ProxyCommand = []string{p, "proxy", e.Alias}
-		out, err := Render([]Entry{e})
-		if err != nil {
-			t.Fatalf("%q: %v", p, err)
-		}
-		var value string
-		for _, line := range strings.Split(string(out), "\n") {
-			if v, ok := strings.CutPrefix(line, "  ProxyCommand "); ok {
-				value = v
-			}
-		}
-		want := []string{strings.ReplaceAll(p, `\`, "/"), "proxy", e.Alias}
-		if got := openRemoteSSHTokens(value); !reflect.DeepEqual(got, want) {
-			t.Errorf("open-remote-ssh reads %q as %q, want %q", value, got, want)
-		}
-		sh, err := exec.Command("sh", "-c", `printf '%s\n' `+value).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Split(strings.TrimSuffix(string(sh), "\n"), "\n"); !reflect.DeepEqual(got, want) {
-			t.Errorf("sh reads %q as %q, want %q", value, got, want)
-		}
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,12 +168,5 @@ func TestConfigPath(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("configPath(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
-	}
-}
-
-func requireSSH(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Fatal("ssh not found: install openssh-client (scripts/setup does)")
 	}
 }

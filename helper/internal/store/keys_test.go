@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"github.com/hubssh/hubssh/internal/winetest"
 	"os"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestKeyPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(priv)
-	if st.Mode().Perm() != 0o600 {
+	if st.Mode().Perm() != winetest.Perm(0o600, false) {
 		t.Errorf("private key mode %04o", st.Mode().Perm())
 	}
 	pk, comment, _, _, err := ssh.ParseAuthorizedKey(pub)

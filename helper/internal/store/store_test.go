@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"github.com/hubssh/hubssh/internal/winetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,7 +93,7 @@ func TestSecrets(t *testing.T) {
 			}
 			if where == "file" {
 				st, _ := os.Stat(filepath.Join(dir, "tokens.json"))
-				if st.Mode().Perm() != 0o600 {
+				if st.Mode().Perm() != winetest.Perm(0o600, false) {
 					t.Errorf("tokens.json mode %04o", st.Mode().Perm())
 				}
 			}
@@ -143,7 +144,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if h == nil || srv.Folder != "/home/alice" || len(h.Servers) != 1 {
 		t.Fatalf("ByAlias: %+v %+v", h, srv)
 	}
-	if fi, _ := os.Stat(filepath.Join(s.Dir, "hubs.json")); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(filepath.Join(s.Dir, "hubs.json")); fi.Mode().Perm() != winetest.Perm(0o600, false) {
 		t.Errorf("hubs.json mode %04o", fi.Mode().Perm())
 	}
 	os.WriteFile(filepath.Join(s.Dir, "hubs.json"), []byte("{"), 0o600)

@@ -1,0 +1,6 @@
+//go:build windows
+
+package rpc
+
+// Wine runs this package's Windows tests (scripts/test-windows).
+import _ "github.com/hubssh/hubssh/internal/winetest"
