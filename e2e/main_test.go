@@ -31,7 +31,10 @@ var suite struct {
 	// (scripts/image-envs): ivy's server runs imagePip, jo's the hub's own
 	// environment with imageTarget on its PYTHONPATH.
 	imagePip, imageTarget string
-	mu                    sync.Mutex
+	// Wine: a prefix ready to run Go programs (scripts/test-windows), the
+	// Windows build of hubssh and the ProxyCommand launcher.
+	winePrefix, hubsshExe, wineLaunch string
+	mu                                sync.Mutex
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -44,6 +47,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	suite.imagePip, suite.imageTarget = imagePip, imageTarget
+	suite.winePrefix = os.Getenv("HUBSSH_E2E_WINEPREFIX")
+	if suite.winePrefix == "" {
+		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_WINEPREFIX is not set: run scripts/test, which prepares a Wine prefix (scripts/test-windows) for the Windows helper's session")
+		return 1
+	}
 	dir, err := os.MkdirTemp("", "hubssh-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -58,6 +66,16 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
+	for exe, pkg := range map[string]string{"hubssh.exe": "./helper/cmd/hubssh", "launch.exe": "./scripts/wine/launch"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bins, exe), pkg)
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: build %s: %v\n%s", exe, err, out)
+			return 1
+		}
+	}
+	suite.hubsshExe, suite.wineLaunch = filepath.Join(bins, "hubssh.exe"), filepath.Join(bins, "launch.exe")
 	suite.hubssh = filepath.Join(bins, "hubssh")
 	// HUBSSH_E2E_HUBSSH runs the suite against another hubssh binary: an
 	// older build, to see a new test fail on the old behaviour.
@@ -69,7 +87,7 @@ func runMain(m *testing.M) int {
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim"},
 		ImageEnvs: map[string]devhub.ImageEnv{
 			"ivy": {Venv: imagePip},
 			"jo":  {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget}},
