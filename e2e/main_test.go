@@ -90,7 +90,9 @@ func runMain(m *testing.M) int {
 		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim"},
 		ImageEnvs: map[string]devhub.ImageEnv{
 			"ivy": {Venv: imagePip},
-			"jo":  {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget}},
+			// jo's as docs/hubsshd.md's init container and extraEnv set it
+			// up, with a short idle limit to see it work.
+			"jo": {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget, "HUBSSHD_IDLE_TIMEOUT": "3s"}},
 		},
 		// A server named "broken" fails while spawning, after the hub
 		// accepted the request, as a bad image would.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPipInstalledHubsshd: hubsshd installed as docs/hubsshd.md tells an
@@ -20,9 +21,10 @@ import (
 func TestPipInstalledHubsshd(t *testing.T) {
 	for _, tt := range []struct {
 		user, how, where string
+		idleLimit        time.Duration // HUBSSHD_IDLE_TIMEOUT in the server's environment
 	}{
-		{"ivy", "Dockerfile: pip install jupyter-hubsshd", suite.imagePip},
-		{"jo", "init container: pip install --target, PYTHONPATH", suite.imageTarget},
+		{"ivy", "Dockerfile: pip install jupyter-hubsshd", suite.imagePip, 0},
+		{"jo", "init container: pip install --target, PYTHONPATH", suite.imageTarget, 3 * time.Second},
 	} {
 		t.Run(tt.how, func(t *testing.T) {
 			noServerProxyConfig(t, tt.where, filepath.Join(suite.hub.Dir, "jupyter-config-image"))
@@ -54,6 +56,19 @@ func TestPipInstalledHubsshd(t *testing.T) {
 				if !strings.Contains(r.stdout, want) {
 					t.Errorf("doctor lacks %q:\n%s", want, r.stdout)
 				}
+			}
+			// The idle limit of docs/hubsshd.md ("Idle culling"): a session
+			// that carries nothing is closed after it, one that does is not.
+			if tt.idleLimit > 0 {
+				t0 := time.Now()
+				// With a pty, as a terminal has: the closed pty hangs up the
+				// command (a command without one runs on, as under sshd).
+				r := h.run(t, "", "ssh", "-F", h.config, "-tt", h.alias, "sleep 60")
+				took := time.Since(t0)
+				if r.code == 0 || took < tt.idleLimit || took > 4*tt.idleLimit+5*time.Second {
+					t.Errorf("an idle session ended after %s with exit %d; want it closed soon after %s", took.Round(time.Millisecond), r.code, tt.idleLimit)
+				}
+				t.Logf("measured: HUBSSHD_IDLE_TIMEOUT=%s closed an idle session after %.1f s", tt.idleLimit, took.Seconds())
 			}
 			if err := suite.hub.StopServer(ctx(t), tt.user, ""); err != nil {
 				t.Fatal(err)
