@@ -3,7 +3,10 @@ package bench
 import (
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
 	"testing"
+	"time"
 )
 
 func TestSummarise(t *testing.T) {
@@ -43,5 +46,28 @@ func TestZeros(t *testing.T) {
 	b := []byte{1, 2, 3}
 	if n, err := io.ReadFull(zeros{}, b); n != 3 || err != nil || b[0]|b[1]|b[2] != 0 {
 		t.Errorf("zeros read %v %d %v", b, n, err)
+	}
+}
+
+func TestCPUCountsReapedChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Fatalf("CPU reads /proc: the benchmarks run on Linux")
+	}
+	self := os.Getpid()
+	before, ownBefore := CPU(self, true), CPU(self, false)
+	// A child that burns about 0.4 s of CPU, then is reaped by Run.
+	cmd := exec.Command("sh", "-c", `end=$(($(date +%s%N) + 400000000)); while [ "$(date +%s%N)" -lt "$end" ]; do :; done`)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	tree, own := CPU(self, true)-before, CPU(self, false)-ownBefore
+	if tree < 200*time.Millisecond {
+		t.Errorf("the tree's CPU grew by %s after a child burned about 400 ms", tree)
+	}
+	if own >= tree {
+		t.Errorf("the process alone grew by %s, the tree by %s: children are not told apart", own, tree)
+	}
+	if CPU(0, true) != 0 || PPID(self) != os.Getppid() {
+		t.Errorf("CPU(0) = %s, PPID(self) = %d (want %d)", CPU(0, true), PPID(self), os.Getppid())
 	}
 }

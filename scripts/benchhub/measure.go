@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -188,6 +189,60 @@ func findPID(word, env string) int {
 	return pids[0]
 }
 
+// findRootPID is findPID for a server that forks per connection with the
+// same command line (OpenSSH's sshd): the matching process whose parent
+// does not match, the listener.
+func findRootPID(word, env string) int {
+	pids := bench.FindProcs(func(cmdline, environ string) bool {
+		return strings.Contains(cmdline, word) && (env == "" || strings.Contains(environ, env))
+	})
+	for _, p := range pids {
+		if !slices.Contains(pids, bench.PPID(p)) {
+			return p
+		}
+	}
+	return 0
+}
+
+// cpuMeter starts measuring the CPU each process of st's chain spends on
+// one transfer: the SSH server with its per-connection processes and the
+// commands it runs, the ProxyCommand on the client, and the hub's two
+// proxies (configurable-http-proxy, and jupyter-server-proxy in alice's
+// single-user server). The direct stack has a server only.
+func (e *environment) cpuMeter(st bench.Stack) *bench.CPUMeter {
+	long := map[string]func() int{roleServer: st.ServerPID}
+	short := map[string]func() int{}
+	if st.Name != e.direct.Name {
+		long[roleCHP] = e.hub.ProxyPID
+		long[roleJSP] = func() int { return findPID("jupyterhub-singleuser", "JUPYTERHUB_USER=alice\x00") }
+		switch st.Name {
+		case e.hubssh.Name:
+			short[roleClient] = func() int { return findPID("proxy "+e.hubssh.Host, "") }
+		case e.peer.Name:
+			short[roleClient] = func() int { return findPID("websocat", "") }
+		}
+	}
+	return bench.NewCPUMeter(long, map[string]bool{roleServer: true}, short)
+}
+
+// Processes of a chain, as the CPU rows name them.
+const (
+	roleServer = "SSH server"
+	roleClient = "ProxyCommand (hubssh proxy, websocat)"
+	roleCHP    = "configurable-http-proxy"
+	roleJSP    = "jupyter-server-proxy"
+)
+
+// addCPU records CPU seconds per GiB moved for each process measured.
+func (r *results) addCPU(transfer, stack string, n int64, spent map[string]time.Duration) {
+	gib := float64(n) / (1 << 30)
+	for _, role := range []string{roleServer, roleClient, roleCHP, roleJSP} {
+		if d, ok := spent[role]; ok && gib > 0 {
+			r.add(fmt.Sprintf("CPU s per GiB, %s: %s", transfer, role), stack, d.Seconds()/gib)
+		}
+	}
+}
+
 // measureStack runs one stack's SSH measurements once. Each gets a time
 // limit: a stack that stalls (jupyter-sshd-proxy's sftp did, in a full
 // run) is recorded as such and the benchmark goes on.
@@ -232,36 +287,47 @@ func measureStack(ctx context.Context, o *options, e *environment, r *results, s
 			helperPeak = samplePeak(stop, rssOf("proxy", e.hubssh.Host))
 		}()
 	}
+	cpu := e.cpuMeter(st)
 	ok := try("bulk upload (MiB/s)", func(ctx context.Context) error { d, err = bench.Upload(ctx, st, nil, o.size); return err })
 	close(stop)
 	wg.Wait()
-	if ok {
+	if spent := cpu.Stop(); ok {
 		r.add("bulk upload (MiB/s)", name, mib(o.size, d))
+		r.addCPU("upload", name, o.size, spent)
 	}
 	if helperPeak > 0 {
 		r.helperRSS = max(r.helperRSS, float64(helperPeak)/(1<<20))
 	}
-	if try("bulk download (MiB/s)", func(ctx context.Context) error { d, err = bench.Download(ctx, st, nil, o.size); return err }) {
+	cpu = e.cpuMeter(st)
+	ok = try("bulk download (MiB/s)", func(ctx context.Context) error { d, err = bench.Download(ctx, st, nil, o.size); return err })
+	if spent := cpu.Stop(); ok {
 		r.add("bulk download (MiB/s)", name, mib(o.size, d))
+		r.addCPU("download", name, o.size, spent)
 	}
 	remote := filepath.Join(e.dir, "remote.bin")
 	back := filepath.Join(e.dir, "back.bin")
 	defer os.Remove(remote)
 	defer os.Remove(back)
-	if try("sftp put (MiB/s)", func(ctx context.Context) error {
+	cpu = e.cpuMeter(st)
+	ok = try("sftp put (MiB/s)", func(ctx context.Context) error {
 		if d, err = bench.SFTP(ctx, st, nil, fmt.Sprintf("put %s %s", src, remote)); err != nil {
 			return err
 		}
 		return sameFile(remote, srcSum)
-	}) {
+	})
+	if spent := cpu.Stop(); ok {
 		r.add("sftp put (MiB/s)", name, mib(o.sftpSize, d))
-		if try("sftp get (MiB/s)", func(ctx context.Context) error {
+		r.addCPU("sftp put", name, o.sftpSize, spent)
+		cpu = e.cpuMeter(st)
+		ok = try("sftp get (MiB/s)", func(ctx context.Context) error {
 			if d, err = bench.SFTP(ctx, st, nil, fmt.Sprintf("get %s %s", remote, back)); err != nil {
 				return err
 			}
 			return sameFile(back, srcSum)
-		}) {
+		})
+		if spent := cpu.Stop(); ok {
 			r.add("sftp get (MiB/s)", name, mib(o.sftpSize, d))
+			r.addCPU("sftp get", name, o.sftpSize, spent)
 		}
 	}
 	var rtts []time.Duration

@@ -134,7 +134,7 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 	os.WriteFile(filepath.Join(dir, "peer_known_hosts"), []byte("peer "+strings.TrimSpace(string(peerHost))+"\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "peer_config"), []byte(peerCfg), 0o600)
 	e.peer = bench.Stack{Name: "jupyter-sshd-proxy", Config: filepath.Join(dir, "peer_config"), Host: "peer",
-		Env: []string{"PEER_TOKEN=" + token}, ServerPID: func() int { return findPID("jupyter_sshd_hostkey", "") }}
+		Env: []string{"PEER_TOKEN=" + token}, ServerPID: func() int { return findRootPID("jupyter_sshd_hostkey", "") }}
 
 	// OpenSSH on loopback TCP, no hub.
 	e.sshd, err = bench.StartSSHD(ctx, o.sshd, dir, authKeys, nil)

@@ -127,21 +127,37 @@ func measureOnce(ctx context.Context, o *options, res *results, st bench.Stack, 
 		return err
 	}
 	res.add("connect (ms)", st.Name, cipher, d.Seconds()*1000)
-	if d, err = bench.Upload(ctx, st, sshArgs, o.size); err != nil {
+	// CPU of the server's whole process tree per GiB moved: the figure that
+	// holds on a noisy two-core machine, where wall time is shared by the
+	// client, the server and the command alike.
+	cpuRow := func(transfer string, n int64, f func() (time.Duration, error)) (time.Duration, error) {
+		m := bench.NewCPUMeter(map[string]func() int{"server": st.ServerPID}, map[string]bool{"server": true}, nil)
+		d, err := f()
+		spent := m.Stop()["server"]
+		if err == nil {
+			res.add("CPU s per GiB, "+transfer+": server (whole tree)", st.Name, cipher, spent.Seconds()/(float64(n)/(1<<30)))
+		}
+		return d, err
+	}
+	if d, err = cpuRow("upload", o.size, func() (time.Duration, error) { return bench.Upload(ctx, st, sshArgs, o.size) }); err != nil {
 		return err
 	}
 	res.add("exec cat upload (MiB/s)", st.Name, cipher, mb(o.size, d))
-	if d, err = bench.Download(ctx, st, sshArgs, o.size); err != nil {
+	if d, err = cpuRow("download", o.size, func() (time.Duration, error) { return bench.Download(ctx, st, sshArgs, o.size) }); err != nil {
 		return err
 	}
 	res.add("exec cat download (MiB/s)", st.Name, cipher, mb(o.size, d))
 	remote := filepath.Join(dir, "remote-"+st.Name+".bin")
 	back := filepath.Join(dir, "back-"+st.Name+".bin")
-	if d, err = bench.SFTP(ctx, st, sshArgs, fmt.Sprintf("put %s %s", src, remote)); err != nil {
+	if d, err = cpuRow("sftp put", o.sftpSize, func() (time.Duration, error) {
+		return bench.SFTP(ctx, st, sshArgs, fmt.Sprintf("put %s %s", src, remote))
+	}); err != nil {
 		return err
 	}
 	res.add("sftp put (MiB/s)", st.Name, cipher, mb(o.sftpSize, d))
-	if d, err = bench.SFTP(ctx, st, sshArgs, fmt.Sprintf("get %s %s", remote, back)); err != nil {
+	if d, err = cpuRow("sftp get", o.sftpSize, func() (time.Duration, error) {
+		return bench.SFTP(ctx, st, sshArgs, fmt.Sprintf("get %s %s", remote, back))
+	}); err != nil {
 		return err
 	}
 	res.add("sftp get (MiB/s)", st.Name, cipher, mb(o.sftpSize, d))
