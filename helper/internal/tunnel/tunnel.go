@@ -125,7 +125,10 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 		up <- err
 	}()
 	go func() {
-		_, err := io.CopyBuffer(out, nc, make([]byte, o.BufferSize))
+		// writerOnly hides out's ReadFrom: an *os.File's would copy
+		// through its own 32 KiB buffer, so a download left in twice as
+		// many writes to ssh's pipe as messages arrived (#15).
+		_, err := io.CopyBuffer(writerOnly{out}, nc, make([]byte, o.BufferSize))
 		if err != nil && !cleanClose(err) {
 			err = fmt.Errorf("receive from hub: %w", err)
 		} else {
@@ -157,6 +160,10 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 	}
 	return err
 }
+
+// writerOnly is an io.Writer and nothing else, so io.CopyBuffer uses the
+// buffer it is given.
+type writerOnly struct{ io.Writer }
 
 // sendAll sends each read from in as one message, inside message so it
 // leaves in one write however the library chunks it.
