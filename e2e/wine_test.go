@@ -41,21 +41,7 @@ func TestWindowsHelperUnderWine(t *testing.T) {
 	env := wineEnv()
 	wine := func(t *testing.T, stdin string, args ...string) result {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "wine", append([]string{suite.hubsshExe}, args...)...)
-		cmd.Env = env
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		r := result{stdout: out.String(), stderr: errb.String()}
-		if ee, ok := err.(*exec.ExitError); ok {
-			r.code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("wine hubssh.exe %v: %v", args, err)
-		}
-		return r
+		return (&userHome{dir: profile}).runWithEnv(t, env, stdin, "wine", append([]string{suite.hubsshExe}, args...)...)
 	}
 	ensureServer(t, "kim", "")
 	token := loginToken(t, "kim").Token

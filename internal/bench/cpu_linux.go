@@ -19,23 +19,11 @@ const clockTicks = 100
 // command below it, all reaped when the connection ends: tree covers them,
 // as it covers the commands hubsshd runs. 0 if pid is gone.
 func CPU(pid int, tree bool) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	// After the command name: state(3) ppid … utime(14) stime(15)
-	// cutime(16) cstime(17), numbered as in proc(5).
-	f := strings.Fields(string(b[i+1:]))
+	f := statFields(pid)
 	if len(f) < 15 {
 		return 0
 	}
+	// Numbered as in proc(5): utime(14) stime(15) cutime(16) cstime(17).
 	field := func(n int) int64 { v, _ := strconv.ParseInt(f[n-3], 10, 64); return v }
 	ticks := field(14) + field(15)
 	if tree {
@@ -46,18 +34,27 @@ func CPU(pid int, tree bool) time.Duration {
 
 // PPID is pid's parent (0 if gone).
 func PPID(pid int) int {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
+	f := statFields(pid)
 	if len(f) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
+}
+
+// statFields are the fields of /proc/PID/stat after the command name (which
+// may hold spaces and parentheses): f[0] is field 3 of proc(5), the state.
+func statFields(pid int) []string {
+	if pid <= 0 {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[i+1:]))
 }
