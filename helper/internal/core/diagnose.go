@@ -155,7 +155,7 @@ func (s *Service) serverChecks(ctx context.Context, t *target, srv store.Server)
 	checks = append(checks, ok(name, "running"))
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c, err := s.dialServer(dctx, t, nil)
+	c, err := s.dialServer(dctx, t, false, nil) // doctor changes nothing: no start
 	if err != nil {
 		return append(checks, bad("fail", name+": sshd", err.Error(), ""))
 	}

@@ -42,7 +42,7 @@ func (s *Service) Proxy(ctx context.Context, pt ProxyTarget, in io.Reader, out i
 			check <- err
 		}()
 	}
-	c, dialErr := s.dialServer(ctx, t, progress)
+	c, dialErr := s.dialServer(ctx, t, true, progress)
 	if err := <-check; hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
 		if c != nil {
 			c.CloseNow()
@@ -115,9 +115,9 @@ func (s *Service) proxyTarget(ctx context.Context, pt ProxyTarget) (t *target, c
 }
 
 // dialServer opens the websocket to t's hubsshd, starting the server when
-// the hub says it is stopped, minting a new server token when the server
-// rejects the cached one, and waiting out an outage of the hub.
-func (s *Service) dialServer(ctx context.Context, t *target, progress func(hubapi.Event)) (*tunnel.Conn, error) {
+// the hub says it is stopped (if start), minting a new server token when
+// the server rejects the cached one, and waiting out an outage of the hub.
+func (s *Service) dialServer(ctx context.Context, t *target, start bool, progress func(hubapi.Event)) (*tunnel.Conn, error) {
 	wsURL := hubapi.WebsocketURL(t.api.Base(), t.user, t.server)
 	started := false
 	for {
@@ -157,6 +157,8 @@ func (s *Service) dialServer(ctx context.Context, t *target, progress func(hubap
 			return nil, s.notInstalled(ctx, t, err)
 		case started:
 			return nil, fail(CodeServer, err, "%s was started, but its sshd did not answer (%v)", t.label(), err)
+		case !start:
+			return nil, fail(CodeServer, err, "%s is not running (the hub redirected the websocket)", t.label())
 		}
 		// Stopped (the culler, a restart): the hub redirects to its spawn
 		// page. Start it and try once more.
