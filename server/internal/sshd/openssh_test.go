@@ -169,6 +169,36 @@ func TestOpenSSHFileTransfer(t *testing.T) {
 		same(t, filepath.Join(f.home, "sftp.bin"))
 		same(t, back)
 	})
+	// As OpenSSH's sftp-server does (#16): a relative symlink target is
+	// stored as typed, and a plain rename (-l: not posix-rename) never
+	// replaces an existing file.
+	t.Run("sftp ln -s keeps a relative target", func(t *testing.T) {
+		os.WriteFile(filepath.Join(f.home, "target.txt"), []byte("t"), 0o600)
+		_, errOut, code := o.run(t, "sftp", []string{"-b", "-", "127.0.0.1"}, "ln -s target.txt link.txt\n")
+		if code != 0 {
+			t.Fatalf("sftp exit %d: %s", code, errOut)
+		}
+		if got, err := os.Readlink(filepath.Join(f.home, "link.txt")); err != nil || got != "target.txt" {
+			t.Errorf("link.txt points to %q (%v), want \"target.txt\" as typed", got, err)
+		}
+	})
+	t.Run("sftp rename -l refuses to replace a file", func(t *testing.T) {
+		os.WriteFile(filepath.Join(f.home, "keep.txt"), []byte("mine"), 0o600)
+		os.WriteFile(filepath.Join(f.home, "other.txt"), []byte("other"), 0o600)
+		_, errOut, code := o.run(t, "sftp", []string{"-b", "-", "127.0.0.1"}, "rename -l other.txt keep.txt\n")
+		if code == 0 {
+			t.Errorf("rename onto an existing file succeeded")
+		}
+		if b, _ := os.ReadFile(filepath.Join(f.home, "keep.txt")); string(b) != "mine" {
+			t.Errorf("keep.txt now holds %q: the rename replaced it (%s)", b, errOut)
+		}
+		if _, errOut, code = o.run(t, "sftp", []string{"-b", "-", "127.0.0.1"}, "rename -l other.txt new.txt\nrename keep.txt new.txt\n"); code != 0 {
+			t.Fatalf("rename to a new name, then posix-rename over it: exit %d: %s", code, errOut)
+		}
+		if b, _ := os.ReadFile(filepath.Join(f.home, "new.txt")); string(b) != "mine" {
+			t.Errorf("after posix-rename new.txt holds %q, want the renamed keep.txt", b)
+		}
+	})
 	t.Run("scp (SFTP protocol) exits 0", func(t *testing.T) {
 		_, errOut, code := o.run(t, "scp", []string{src, "127.0.0.1:scp.bin"}, "")
 		if code != 0 {

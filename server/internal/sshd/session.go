@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/pkg/sftp"
+
+	"github.com/hubssh/hubssh/server/internal/sftpfront"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -166,7 +168,10 @@ func (sess *session) prepareSFTP() bool {
 	// WithAllocator reuses packet buffers instead of allocating 32 KiB per
 	// request: sftp put 110 → 142 MiB/s and get 195 → 225 MiB/s through the
 	// hub (docs/benchmarks.md). The sftp tests check every byte with it on.
-	srv, err := sftp.NewServer(conn, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator())
+	// sftpfront answers the requests pkg/sftp gets wrong for users' files
+	// (relative symlink targets, rename onto an existing file, #16).
+	front := sftpfront.New(conn, sess.srv.cfg.Home)
+	srv, err := sftp.NewServer(front, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator())
 	if err != nil {
 		sess.log.Warn("sftp", "err", err)
 		return false
