@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,6 +121,16 @@ func TestHelperJourney(t *testing.T) {
 			t.Fatalf("prepare-only: %q %v", r.stdout, err)
 		}
 		alias = p.Alias
+	})
+	step("the entry names the server's account, for clients that need a user name", func(t *testing.T) {
+		me, err := user.Current()
+		if err != nil {
+			t.Fatal(err)
+		}
+		managed, _ := os.ReadFile(filepath.Join(h.dir, ".ssh", "hubssh", "config"))
+		if !strings.Contains(string(managed), "Host "+alias+"\n") || !strings.Contains(string(managed), "  User "+me.Username+"\n") {
+			t.Errorf("managed config lacks User %s (hubsshd runs as this machine's user here):\n%s", me.Username, managed)
+		}
 	})
 	step("plain ssh auto-starts a culled server", func(t *testing.T) {
 		if err := suite.hub.StopServer(ctx, "carol", ""); err != nil {

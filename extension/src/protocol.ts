@@ -63,6 +63,8 @@ export interface Server {
   name: string;
   alias: string;
   folder?: string;
+  /** The account sessions run as on the server ("jovyan"), written as the ssh config's User. */
+  login?: string;
 }
 
 export interface HubRef {

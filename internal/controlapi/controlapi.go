@@ -34,6 +34,11 @@ type HostKeys struct {
 type Info struct {
 	Home    string `json:"home"`
 	Version string `json:"version"`
+	// User is the account sessions run as ("jovyan" in most images), for
+	// the ssh config's User line: paramiko, sshj and GUI clients need a
+	// user name. hubsshd itself accepts any. Empty when it has no name
+	// (an arbitrary uid without a passwd entry, as on OpenShift).
+	User string `json:"user,omitempty"`
 }
 
 // AddKey asks hubsshd to accept a public key (one authorized_keys line,

@@ -57,7 +57,7 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 	}
 	err = s.Store.Update(func(st *store.State) error {
 		if h := st.Hub(t.hub); h != nil {
-			h.AddServer(store.Server{User: t.user, Name: t.server, Alias: alias, Folder: info.Home})
+			h.AddServer(store.Server{User: t.user, Name: t.server, Alias: alias, Folder: info.Home, Login: info.User})
 		}
 		return nil
 	})

@@ -80,5 +80,6 @@ func (s *Service) entry(h store.Hub, srv store.Server) (sshconfig.Entry, error) 
 		ProxyCommand: []string{s.Hubssh, "proxy", srv.Alias},
 		IdentityFile: key,
 		KnownHosts:   s.Store.KnownHosts(),
+		User:         srv.Login,
 	}, nil
 }

@@ -14,13 +14,30 @@ type Entry struct {
 	Comment      string   // one line above the block, e.g. the hub and server
 	ProxyCommand []string // argv: the hubssh binary, then its arguments
 	IdentityFile string
-	KnownHosts   string   // hubssh's own known_hosts, with the pinned host key
-	Extra        []Option // the user's own options for hubssh's hosts, after ours
+	KnownHosts   string // hubssh's own known_hosts, with the pinned host key
+	// User is the server's account, for clients that do not default to
+	// the local name (paramiko, sshj, GUI clients); "" writes none. The
+	// user's own User in Extra wins.
+	User  string
+	Extra []Option // the user's own options for hubssh's hosts, after ours
 }
 
 // aliasRe is what an alias may look like: no spaces, wildcards, quotes or
 // "%", so it is one token for every parser and never a pattern.
 var aliasRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+
+// userRe is what a User value may look like here: a POSIX account name
+// (with the "@" and "." some directories use), one token for every parser.
+var userRe = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._@-]*$`)
+
+func hasOption(opts []Option, key string) bool {
+	for _, o := range opts {
+		if strings.EqualFold(o.Key, key) {
+			return true
+		}
+	}
+	return false
+}
 
 // header starts the managed file.
 const header = `# Written by hubssh, which rewrites this file whole: edits here are lost.
@@ -88,6 +105,12 @@ func Render(entries []Entry) ([]byte, error) {
 		b.WriteString("  IdentitiesOnly yes\n")
 		fmt.Fprintf(&b, "  UserKnownHostsFile \"%s\"\n", kh)
 		fmt.Fprintf(&b, "  HostKeyAlias %s\n", e.Alias)
+		if e.User != "" && !hasOption(e.Extra, "user") {
+			if !userRe.MatchString(e.User) {
+				return nil, fmt.Errorf("host %q: server account %q is not a name the config can carry", e.Alias, e.User)
+			}
+			fmt.Fprintf(&b, "  User %s\n", e.User)
+		}
 		b.WriteString("  StrictHostKeyChecking yes\n")
 		b.WriteString("  ServerAliveInterval 15\n")
 		b.WriteString("  ServerAliveCountMax 4\n")

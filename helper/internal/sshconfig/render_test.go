@@ -14,6 +14,7 @@ func sampleEntries(dir string) []Entry {
 			ProxyCommand: []string{filepath.Join(dir, "Program Files", "hubssh", "hubssh"), "proxy", "hub.example.org-alice"},
 			IdentityFile: filepath.Join(dir, "keys", "hub.example.org", "id_ed25519"),
 			KnownHosts:   filepath.Join(dir, "known_hosts"),
+			User:         "jovyan",
 		},
 		{
 			Alias:        "hub.example.org-alice-gpu",
@@ -31,6 +32,49 @@ func TestRenderGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "../../../testdata/sshconfig/managed.golden", out)
+}
+
+// TestRenderUser: the server's account is written as User unless the
+// user's own options set one, and only when it is one token.
+func TestRenderUser(t *testing.T) {
+	tests := []struct {
+		name  string
+		user  string
+		extra []Option
+		want  string // the User lines, "" for none
+		err   bool
+	}{
+		{name: "the server's account", user: "jovyan", want: "  User jovyan\n"},
+		{name: "none known", user: "", want: ""},
+		{name: "the user's own wins", user: "jovyan", extra: []Option{{Key: "User", Value: "alice"}}, want: "  User alice\n"},
+		{name: "a directory name", user: "alice@example.org", want: "  User alice@example.org\n"},
+		{name: "not one token", user: "a b", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := sampleEntries("/opt")[0]
+			e.User, e.Extra = tt.user, tt.extra
+			out, err := Render([]Entry{e})
+			if tt.err {
+				if err == nil {
+					t.Fatalf("rendered %q", tt.user)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got strings.Builder
+			for _, l := range strings.SplitAfter(string(out), "\n") {
+				if strings.HasPrefix(l, "  User ") {
+					got.WriteString(l)
+				}
+			}
+			if got.String() != tt.want {
+				t.Errorf("User lines %q, want %q", got.String(), tt.want)
+			}
+		})
+	}
 }
 
 func TestRenderRefuses(t *testing.T) {

@@ -53,6 +53,7 @@ type Server struct {
 	Name   string `json:"name"` // "" for the default server
 	Alias  string `json:"alias"`
 	Folder string `json:"folder,omitempty"` // the server's home, for editors
+	Login  string `json:"login,omitempty"`  // the account sessions run as, for the User line
 }
 
 // State is hubs.json.

@@ -200,7 +200,7 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 		return err
 	}
 	h := &control.Handler{
-		Info: controlapi.Info{Home: p.home, Version: version.Version},
+		Info: controlapi.Info{Home: p.home, Version: version.Version, User: accountName(os.Getenv)},
 		Checker: &control.HubChecker{
 			APIURL: api, User: user, Server: os.Getenv(envServerName),
 			Allow: 30 * time.Second, Deny: 5 * time.Second,
@@ -274,4 +274,19 @@ func currentUser() string {
 		return u.Username
 	}
 	return strings.TrimSpace(os.Getenv("USER"))
+}
+
+// accountName is the name of the account hubsshd runs as: the passwd
+// entry's, else what the environment says (images run under an arbitrary
+// uid often set NB_USER or USER), else "".
+func accountName(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, k := range []string{"NB_USER", "USER", "LOGNAME"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
