@@ -46,9 +46,6 @@ func NewRuntimeTokens(dir, ciToken string) *RuntimeTokens {
 	return &RuntimeTokens{path: filepath.Join(dir, "ci-"+hex.EncodeToString(sum[:12])+".json")}
 }
 
-// Path is the file's location (for the docs and tests).
-func (r *RuntimeTokens) Path() string { return r.path }
-
 func (r *RuntimeTokens) load() map[string]json.RawMessage {
 	m := map[string]json.RawMessage{}
 	if b, err := os.ReadFile(r.path); err == nil {
