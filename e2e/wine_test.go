@@ -62,14 +62,13 @@ func TestWindowsHelperUnderWine(t *testing.T) {
 		if !strings.Contains(r.stderr, "OpenSSH's ssh is not on PATH") || !strings.Contains(r.stderr, "Optional features → OpenSSH Client") {
 			t.Errorf("connect without an ssh client said %q", r.stderr)
 		}
-		user, _ := os.ReadFile(filepath.Join(profile, ".ssh", "config"))
-		if !strings.Contains(string(user), `Include "C:/users/`) {
-			t.Errorf("~/.ssh/config as hubssh.exe wrote it:\n%s", user)
+		managed, _ = os.ReadFile(filepath.Join(profile, ".ssh", "config"))
+		if !strings.Contains(string(managed), "\nHost "+alias+"\n") || !strings.Contains(string(managed), `IdentityFile "C:/users/`) {
+			t.Errorf("~/.ssh/config as hubssh.exe wrote it (Windows paths):\n%q", managed)
 		}
-		managed, _ = os.ReadFile(filepath.Join(profile, ".ssh", "hubssh", "config"))
-		m := regexp.MustCompile(`(?m)^  ProxyCommand (.*)$`).FindSubmatch(managed)
+		m := regexp.MustCompile(`(?m)^  ProxyCommand (.*?)\r?$`).FindSubmatch(managed)
 		if m == nil {
-			t.Fatalf("no ProxyCommand in the managed file:\n%s", managed)
+			t.Fatalf("no ProxyCommand in ~/.ssh/config:\n%s", managed)
 		}
 		line = strings.TrimSpace(string(m[1]))
 		// A Windows path, double-quoted, forward slashes only: what both

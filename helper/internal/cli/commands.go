@@ -212,13 +212,13 @@ func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) erro
 		return err
 	}
 	defer svc.Close()
-	plan := svc.SSH.PlanInclude
+	plan := svc.PlanSSHConfig
 	if *remove {
 		plan = svc.SSH.PlanRemove
 	}
 	ch, err := plan()
 	if err != nil {
-		return fail(ExitError, "%v", err)
+		return asExit(err)
 	}
 	if *dry {
 		fmt.Fprint(stdio.Out, diff(ch))
@@ -228,19 +228,19 @@ func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) erro
 		if err := ch.Write(); err != nil {
 			return fail(ExitError, "%v", err)
 		}
-		os.Remove(svc.SSH.Managed)
-		fmt.Fprintf(stdio.Out, "removed hubssh's lines from %s\n", ch.Path)
+		svc.SSH.RemoveLegacy()
+		fmt.Fprintf(stdio.Out, "removed hubssh's block from %s\n", ch.Path)
 		return nil
 	}
 	if err := svc.WriteSSHConfig(); err != nil {
 		return asExit(err)
 	}
-	fmt.Fprintf(stdio.Out, "%s includes %s\n", ch.Path, svc.SSH.Managed)
+	fmt.Fprintf(stdio.Out, "%s has hubssh's block of Host entries\n", ch.Path)
 	return nil
 }
 
-// diff shows the lines an Include edit adds or removes (the edit only
-// ever adds or removes whole lines, so counting lines is exact).
+// diff shows the lines an edit of hubssh's block adds or removes (the
+// edit only ever adds or removes whole lines, so counting lines is exact).
 func diff(ch sshconfig.Change) string {
 	if !ch.Changed() {
 		return "no change to " + ch.Path + "\n"

@@ -37,8 +37,8 @@ func newService(env Env, stderr io.Writer) (*core.Service, error) {
 		Store:   &store.Store{Dir: dir},
 		Secrets: sec,
 		SSH: sshconfig.Files{
-			User:    filepath.Join(home, ".ssh", "config"),
-			Managed: filepath.Join(home, ".ssh", "hubssh", "config"),
+			User:   filepath.Join(home, ".ssh", "config"),
+			Legacy: filepath.Join(home, ".ssh", "hubssh", "config"),
 		},
 		Hubssh:     self,
 		Notice:     func(s string) { fmt.Fprintln(stderr, "hubssh:", s) },

@@ -95,7 +95,7 @@ func newService(t *testing.T) *Service {
 	return &Service{
 		Store:   &store.Store{Dir: dir},
 		Secrets: &store.Secrets{Dir: dir, Keyring: store.NoKeyring{}},
-		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
+		SSH:     sshconfig.Files{User: dir + "/ssh_config", Legacy: dir + "/managed"},
 		Hubssh:  "/usr/bin/hubssh",
 	}
 }

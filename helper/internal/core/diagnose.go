@@ -37,7 +37,7 @@ func bad(status, name, detail, fix string) Check {
 func (s *Service) Diagnose(ctx context.Context, hubRef string) ([]Check, error) {
 	var checks []Check
 	checks = append(checks, sshClientCheck(ctx))
-	checks = append(checks, s.includeCheck())
+	checks = append(checks, s.blockCheck())
 	st, err := s.Store.Load()
 	if err != nil {
 		return nil, fail(CodeConfig, err, "%v", err)
@@ -68,19 +68,16 @@ func sshClientCheck(ctx context.Context) Check {
 	return ok("ssh client", strings.TrimSpace(string(out)))
 }
 
-func (s *Service) includeCheck() Check {
+func (s *Service) blockCheck() Check {
 	cfg, _ := os.ReadFile(s.SSH.User)
-	status, err := sshconfig.FindInclude(cfg, s.SSH.Managed)
+	has, err := sshconfig.HasBlock(cfg)
 	switch {
 	case err != nil:
-		return bad("fail", "ssh config", err.Error(), "")
-	case status == sshconfig.IncludeEffective:
-		return ok("ssh config", s.SSH.User+" includes "+s.SSH.Managed)
-	case status == sshconfig.IncludeShadowed:
-		return bad("fail", "ssh config", "hubssh's Include in "+s.SSH.User+" is inside a Host or Match block, so it applies only there",
-			`run "hubssh ssh-config" to move it to the top`)
+		return bad("fail", "ssh config", s.SSH.User+": "+err.Error(), "")
+	case has:
+		return ok("ssh config", s.SSH.User+" has hubssh's block of Host entries")
 	}
-	return bad("warn", "ssh config", s.SSH.User+" does not include hubssh's entries", `run "hubssh connect" (or "hubssh ssh-config")`)
+	return bad("warn", "ssh config", s.SSH.User+" has no hubssh entries", `run "hubssh connect" (or "hubssh ssh-config")`)
 }
 
 func (s *Service) hubChecks(ctx context.Context, h store.Hub) []Check {
@@ -184,7 +181,7 @@ func (s *Service) serverChecks(ctx context.Context, t *target, srv store.Server)
 }
 
 // effectiveConfigCheck asks ssh itself which options it would use for the
-// alias: an option set before hubssh's Include (a "Host *" block on top,
+// alias: an option set before hubssh's block (a "Host *" block on top,
 // say) wins in OpenSSH and silently breaks the connection.
 func (s *Service) effectiveConfigCheck(ctx context.Context, alias string) Check {
 	name := "server " + alias + ": ssh -G"
@@ -220,7 +217,7 @@ func (s *Service) effectiveConfigCheck(ctx context.Context, alias string) Check 
 	}
 	if len(wrong) > 0 {
 		return bad("fail", name, "ssh would use "+strings.Join(wrong, "; ")+" instead of hubssh's settings",
-			"an option set above hubssh's Include in "+s.SSH.User+" wins (OpenSSH keeps the first value): move those lines below hubssh's two lines, or narrow their Host pattern")
+			"an option set above hubssh's block in "+s.SSH.User+" wins (OpenSSH keeps the first value): move those lines below the block, or narrow their Host pattern")
 	}
 	return ok(name, "ssh uses hubssh's ProxyCommand, key and pinned host key")
 }

@@ -7,43 +7,51 @@ import (
 	"github.com/hubssh/hubssh/helper/internal/store"
 )
 
-// WriteSSHConfig renders the managed file from every known server and
-// makes sure ~/.ssh/config includes it; with no servers left it takes the
-// Include out again, leaving the user's file as it was.
-func (s *Service) WriteSSHConfig() error {
+// PlanSSHConfig computes the edit that writes every known server into
+// hubssh's block of ~/.ssh/config; with no servers left it takes the block
+// out, leaving the user's file as it was.
+func (s *Service) PlanSSHConfig() (sshconfig.Change, error) {
 	st, err := s.Store.Load()
 	if err != nil {
-		return fail(CodeConfig, err, "%v", err)
+		return sshconfig.Change{}, fail(CodeConfig, err, "%v", err)
 	}
 	var entries []sshconfig.Entry
 	for _, h := range st.Hubs {
 		for _, srv := range h.Servers {
 			e, err := s.entry(h, srv)
 			if err != nil {
-				return err
+				return sshconfig.Change{}, err
 			}
 			e.Extra = st.SSHOptions
 			entries = append(entries, e)
 		}
 	}
-	content, err := sshconfig.Render(entries)
-	if err != nil {
-		return fail(CodeConfig, err, "cannot write the ssh config: %v", err)
-	}
-	if err := s.SSH.WriteManaged(content); err != nil {
-		return fail(CodeConfig, err, "cannot write %s: %v", s.SSH.Managed, err)
-	}
-	plan := s.SSH.PlanInclude
+	var ch sshconfig.Change
 	if len(entries) == 0 {
-		plan = s.SSH.PlanRemove
+		ch, err = s.SSH.PlanRemove()
+	} else {
+		var body []byte
+		if body, err = sshconfig.Render(entries); err != nil {
+			return sshconfig.Change{}, fail(CodeConfig, err, "cannot write the ssh config: %v", err)
+		}
+		ch, err = s.SSH.PlanBlock(body)
 	}
-	ch, err := plan()
 	if err != nil {
-		return fail(CodeConfig, err, "cannot edit %s safely: %v; nothing was changed", s.SSH.User, err)
+		return sshconfig.Change{}, fail(CodeConfig, err, "cannot edit %s safely: %v; nothing was changed", s.SSH.User, err)
+	}
+	return ch, nil
+}
+
+// WriteSSHConfig writes the edit PlanSSHConfig computes.
+func (s *Service) WriteSSHConfig() error {
+	ch, err := s.PlanSSHConfig()
+	if err != nil {
+		return err
 	}
 	if err := ch.Write(); err != nil {
 		return fail(CodeConfig, err, "cannot edit %s safely: %v", s.SSH.User, err)
 	}
+	s.SSH.RemoveLegacy()
 	return nil
 }
 

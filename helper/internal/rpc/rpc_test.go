@@ -72,7 +72,7 @@ func start(t *testing.T) *client {
 	svc := &core.Service{
 		Store:   &store.Store{Dir: dir},
 		Secrets: &store.Secrets{Dir: dir, Keyring: store.NoKeyring{}},
-		SSH:     sshconfig.Files{User: dir + "/ssh_config", Managed: dir + "/managed"},
+		SSH:     sshconfig.Files{User: dir + "/ssh_config", Legacy: dir + "/managed"},
 		Hubssh:  "/usr/bin/hubssh",
 	}
 	a, b := net.Pipe()

@@ -10,10 +10,12 @@ import (
 	"github.com/hubssh/hubssh/internal/atomicfile"
 )
 
-// Files names the two files hubssh touches.
+// Files names the user's config and the file older hubssh included from it.
 type Files struct {
-	User    string // ~/.ssh/config
-	Managed string // e.g. ~/.ssh/hubssh/config
+	User string // ~/.ssh/config
+	// Legacy is the file hubssh wrote whole before the block (e.g.
+	// ~/.ssh/hubssh/config): its Include goes, and the file with it.
+	Legacy string
 }
 
 // Change is what an edit would do to the user's config.
@@ -75,18 +77,15 @@ func (f Files) plan(edit func(old []byte) ([]byte, error)) (Change, error) {
 	return Change{Path: path, Old: old, New: out}, nil
 }
 
-// PlanInclude computes the edit that puts hubssh's Include on top of the
-// user's config, without writing.
-func (f Files) PlanInclude() (Change, error) {
-	return f.plan(func(old []byte) ([]byte, error) {
-		out, _, err := AddInclude(old, f.Managed)
-		return out, err
-	})
+// PlanBlock computes the edit that puts body (Render's output) in
+// hubssh's block of the user's config, without writing.
+func (f Files) PlanBlock(body []byte) (Change, error) {
+	return f.plan(func(old []byte) ([]byte, error) { return SetBlock(old, body, f.Legacy) })
 }
 
 // PlanRemove computes the edit that takes hubssh's lines out again.
 func (f Files) PlanRemove() (Change, error) {
-	return f.plan(func(old []byte) ([]byte, error) { return RemoveInclude(old, f.Managed), nil })
+	return f.plan(func(old []byte) ([]byte, error) { return RemoveBlock(old, f.Legacy) })
 }
 
 // Write applies a planned change atomically, keeping the file's mode (a
@@ -109,10 +108,11 @@ func (c Change) Write() error {
 	return atomicfile.Write(c.Path, c.New, mode)
 }
 
-// WriteManaged writes the managed file whole (0600).
-func (f Files) WriteManaged(content []byte) error {
-	if err := os.MkdirAll(filepath.Dir(f.Managed), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(f.Managed), err)
+// RemoveLegacy deletes the file older hubssh included, once nothing
+// includes it (after a Write).
+func (f Files) RemoveLegacy() {
+	if f.Legacy != "" {
+		os.Remove(f.Legacy)
+		os.Remove(filepath.Dir(f.Legacy)) // only when empty
 	}
-	return atomicfile.Write(f.Managed, content, 0o600)
 }

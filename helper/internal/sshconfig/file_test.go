@@ -48,8 +48,11 @@ func TestApplyAndRemoveOnDisk(t *testing.T) {
 			home := t.TempDir()
 			userPath, realPath := tt.setup(t, home)
 			before, _ := os.ReadFile(realPath)
-			f := Files{User: userPath, Managed: filepath.Join(home, ".ssh", "hubssh", "config")}
-			ch, err := f.PlanInclude()
+			legacy := filepath.Join(home, ".ssh", "hubssh", "config")
+			os.MkdirAll(filepath.Dir(legacy), 0o700)
+			os.WriteFile(legacy, []byte("Host old\n"), 0o600)
+			f := Files{User: userPath, Legacy: legacy}
+			ch, err := f.PlanBlock([]byte("Host hub-alice\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,8 +63,12 @@ func TestApplyAndRemoveOnDisk(t *testing.T) {
 				t.Fatal(err)
 			}
 			after, _ := os.ReadFile(realPath)
-			if !strings.Contains(string(after), `Include "`+filepath.ToSlash(f.Managed)+`"`) {
-				t.Fatalf("no include written: %q", after)
+			if !strings.Contains(string(after), "\nHost hub-alice"+lineEnding(before)) {
+				t.Fatalf("no block written: %q", after)
+			}
+			f.RemoveLegacy()
+			if _, err := os.Stat(legacy); err == nil {
+				t.Error("the older managed file is still there")
 			}
 			st, _ := os.Stat(realPath)
 			if st.Mode().Perm() != winetest.Perm(tt.wantMode, false) {
@@ -74,7 +81,7 @@ func TestApplyAndRemoveOnDisk(t *testing.T) {
 				t.Errorf("new ~/.ssh mode %04o, want 0700", d.Mode().Perm())
 			}
 			// Applying again changes nothing.
-			again, _ := f.PlanInclude()
+			again, _ := f.PlanBlock([]byte("Host hub-alice\n"))
 			if again.Changed() {
 				t.Error("second plan wants another change")
 			}
@@ -97,8 +104,8 @@ func TestWriteRefusesConcurrentEdit(t *testing.T) {
 	home := t.TempDir()
 	p := filepath.Join(home, "config")
 	os.WriteFile(p, []byte("Host a\n"), 0o600)
-	f := Files{User: p, Managed: filepath.Join(home, "hubssh", "config")}
-	ch, err := f.PlanInclude()
+	f := Files{User: p}
+	ch, err := f.PlanBlock([]byte("Host hub-alice\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,17 +115,5 @@ func TestWriteRefusesConcurrentEdit(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(p); string(b) != "Host a\nHost b\n" {
 		t.Errorf("the user's newer content was lost: %q", b)
-	}
-}
-
-func TestWriteManaged(t *testing.T) {
-	f := Files{Managed: filepath.Join(t.TempDir(), "hubssh", "config")}
-	if err := f.WriteManaged([]byte("x\n")); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := os.Stat(f.Managed)
-	dst, _ := os.Stat(filepath.Dir(f.Managed))
-	if st.Mode().Perm() != winetest.Perm(0o600, false) || dst.Mode().Perm() != winetest.Perm(0o700, true) {
-		t.Errorf("modes %04o / %04o, want 0600 / 0700", st.Mode().Perm(), dst.Mode().Perm())
 	}
 }

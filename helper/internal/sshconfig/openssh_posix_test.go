@@ -102,3 +102,49 @@ func requireSSH(t *testing.T) {
 		t.Fatal("ssh not found: install openssh-client (scripts/setup does)")
 	}
 }
+
+// TestBlockWithOpenSSH: with the block on top of a config that begins with
+// options outside any Host line, ssh still applies those options to every
+// other host (the block's closing "Host *"), and hubssh's options win for
+// its aliases.
+func TestBlockWithOpenSSH(t *testing.T) {
+	requireSSH(t)
+	dir := t.TempDir()
+	entries := sampleEntries(dir)
+	body, err := Render(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "User bob\nServerAliveInterval 60\n\nHost work\n  HostName work.example.org\n"
+	out, err := SetBlock([]byte(user), body, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config")
+	os.WriteFile(cfg, out, 0o600)
+	sshG := func(host string) map[string]string {
+		g, err := exec.Command("ssh", "-G", "-F", cfg, host).Output()
+		if err != nil {
+			t.Fatalf("ssh -G %s: %v", host, err)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(string(g), "\n") {
+			if k, v, _ := strings.Cut(line, " "); got[k] == "" {
+				got[k] = v
+			}
+		}
+		return got
+	}
+	for host, want := range map[string]map[string]string{
+		"work":           {"user": "bob", "hostname": "work.example.org", "serveraliveinterval": "60"},
+		"elsewhere":      {"user": "bob", "serveraliveinterval": "60"},
+		entries[0].Alias: {"user": "jovyan", "serveraliveinterval": "15"},
+	} {
+		got := sshG(host)
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("ssh -G %s: %s = %q, want %q", host, k, got[k], v)
+			}
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Entry is one Host block of the managed file: one server of one user on
+// Entry is one Host entry of hubssh's block: one server of one user on
 // one hub.
 type Entry struct {
 	Alias        string   // the Host name users type: readable, stable, unique
@@ -39,13 +39,12 @@ func hasOption(opts []Option, key string) bool {
 	return false
 }
 
-// header starts the managed file.
-const header = `# Written by hubssh, which rewrites this file whole: edits here are lost.
-# Options you set for these hosts in ~/.ssh/config after hubssh's Include
-# apply only where this file sets nothing (OpenSSH keeps the first value).
+// header starts the block's body.
+const header = `# Options you set for these hosts below this block apply only where it
+# sets nothing (OpenSSH keeps the first value).
 `
 
-// Render returns the managed file for entries. Every entry carries the
+// Render returns the body of hubssh's block for entries. Every entry carries the
 // options DESIGN.md asks for: the ProxyCommand, the key, the pinned host
 // key with strict checking, keepalives well under load-balancer idle
 // timeouts, no connect timeout (a spawn can take minutes), and AES-GCM

@@ -29,9 +29,12 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-func TestAddIncludeGolden(t *testing.T) {
+// body stands for Render's output in the block tests.
+const body = "# header\n\nHost hub-alice\n  ProxyCommand \"/usr/bin/hubssh\" proxy hub-alice\n"
+
+func TestSetBlockGolden(t *testing.T) {
 	ins, _ := filepath.Glob("../../../testdata/sshconfig/*.in")
-	if len(ins) < 8 {
+	if len(ins) < 10 {
 		t.Fatalf("found %d cases in testdata/sshconfig", len(ins))
 	}
 	for _, in := range ins {
@@ -41,109 +44,113 @@ func TestAddIncludeGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, changed, err := AddInclude(old, managed)
+			out, err := SetBlock(old, []byte(body), managed)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !changed {
-				t.Error("AddInclude reported no change")
-			}
 			golden(t, strings.TrimSuffix(in, ".in")+".golden", out)
-			if st, _ := FindInclude(out, managed); st != IncludeEffective {
-				t.Errorf("include status after add = %v, want effective", st)
+			if has, err := HasBlock(out); !has || err != nil {
+				t.Errorf("HasBlock after set = %v, %v", has, err)
 			}
-			again, changed, _ := AddInclude(out, managed)
-			if changed || !bytes.Equal(again, out) {
-				t.Error("AddInclude is not idempotent")
+			again, _ := SetBlock(out, []byte(body), managed)
+			if !bytes.Equal(again, out) {
+				t.Error("SetBlock is not idempotent")
 			}
-			back := RemoveInclude(out, managed)
-			wantBack := RemoveInclude(old, managed) // = old unless old had our lines
+			back, err := RemoveBlock(out, managed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantBack, _ := RemoveBlock(old, managed) // = old unless old had our lines
 			if !bytes.Equal(back, wantBack) {
-				t.Errorf("remove after add:\n%q\nwant\n%q", back, wantBack)
+				t.Errorf("remove after set:\n%q\nwant\n%q", back, wantBack)
 			}
 			if !strings.Contains(name, "ours") && !bytes.Equal(back, old) {
-				t.Errorf("remove after add is not byte-identical to the user's file")
+				t.Errorf("remove after set is not byte-identical to the user's file")
 			}
 		})
 	}
 }
 
-func TestAddIncludeLeavesEffectiveIncludeAlone(t *testing.T) {
-	cfg := "# my header\n" + marker + "\nInclude \"" + managed + "\"\n\nHost a\n  User b\n"
-	out, changed, err := AddInclude([]byte(cfg), managed)
-	if err != nil || changed || string(out) != cfg {
-		t.Fatalf("changed=%v err=%v out=%q; an effective include must stay put", changed, err, out)
+// TestSetBlockInPlace: a block the user moved is replaced where it is,
+// and a new body replaces the old one whole.
+func TestSetBlockInPlace(t *testing.T) {
+	first, _ := SetBlock(nil, []byte(body), "")
+	cfg := "Host a\n  User b\n" + string(first) + "Host c\n"
+	out, err := SetBlock([]byte(cfg), []byte("Host other\n"), "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	shadowed := "Host a\n  User b\nInclude \"" + managed + "\"\n"
-	out, changed, _ = AddInclude([]byte(shadowed), managed)
-	if !changed || !strings.HasPrefix(string(out), marker+"\nInclude") || strings.Count(string(out), "Include") != 1 {
-		t.Fatalf("a shadowed include must move to the top, once: %q", out)
+	want := "Host a\n  User b\n" + string(renderBlock([]byte("Host other\n"), "\n")) + "Host c\n"
+	if string(out) != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
 	}
 }
 
-func TestAddIncludeMissingFile(t *testing.T) {
-	out, changed, err := AddInclude(nil, managed)
-	if err != nil || !changed {
+func TestSetBlockMissingFile(t *testing.T) {
+	out, err := SetBlock(nil, []byte(body), managed)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if want := marker + "\nInclude \"" + managed + "\"\n"; string(out) != want {
-		t.Errorf("got %q, want %q", out, want)
+	if !strings.HasPrefix(string(out), blockBegin+"\n"+body) || !strings.HasSuffix(string(out), "Host *\n"+blockEnd+"\n") {
+		t.Errorf("got %q", out)
 	}
-	if back := RemoveInclude(out, managed); len(back) != 0 {
+	if back, _ := RemoveBlock(out, managed); len(back) != 0 {
 		t.Errorf("remove left %q", back)
 	}
 }
 
-func TestFindInclude(t *testing.T) {
-	tests := []struct {
-		name, cfg string
-		want      IncludeStatus
-	}{
-		{"missing", "Host a\n  User b\n", IncludeMissing},
-		{"on top", `Include "` + managed + "\"\nHost a\n", IncludeEffective},
-		{"unquoted, keyword=value", "include=" + managed + "\n", IncludeEffective},
-		{"inside Host *", "Host *\n  Include \"" + managed + "\"\n", IncludeShadowed},
-		{"inside Match", "Match all\nInclude " + managed + "\n", IncludeShadowed},
-		{"commented out", "# Include \"" + managed + "\"\n", IncludeMissing},
+// TestBrokenBlockRefused: a block the user cut short, or copied, is not
+// edited around: that could take their own lines with it.
+func TestBrokenBlockRefused(t *testing.T) {
+	whole := string(renderBlock([]byte(body), "\n"))
+	tests := []struct{ name, cfg, want string }{
+		{"no end", blockBegin + "\nHost x\nHost mine\n  User me\n", "does not end"},
+		{"no begin", "Host mine\n" + blockEnd + "\n", "without its begin"},
+		{"twice", whole + whole, "begins twice"},
 	}
 	for _, tt := range tests {
-		if got, err := FindInclude([]byte(tt.cfg), managed); err != nil || got != tt.want {
-			t.Errorf("%s: FindInclude = %v, %v; want %v", tt.name, got, err, tt.want)
+		for _, op := range []func([]byte) ([]byte, error){
+			func(b []byte) ([]byte, error) { return SetBlock(b, []byte(body), "") },
+			func(b []byte) ([]byte, error) { return RemoveBlock(b, "") },
+		} {
+			if _, err := op([]byte(tt.cfg)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+			}
+		}
+		if _, err := HasBlock([]byte(tt.cfg)); err == nil {
+			t.Errorf("%s: HasBlock found no fault", tt.name)
 		}
 	}
 }
 
-func FuzzIncludeKeepsUserBytes(f *testing.F) {
+func FuzzBlockKeepsUserBytes(f *testing.F) {
 	ins, _ := filepath.Glob("../../../testdata/sshconfig/*.in")
 	for _, in := range ins {
 		b, _ := os.ReadFile(in)
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, old []byte) {
-		out, _, err := AddInclude(old, managed)
+		out, err := SetBlock(old, []byte(body), managed)
 		if err != nil {
-			t.Fatal(err)
-		}
-		user := RemoveInclude(old, managed)
-		// Everything after our two lines is the user's file (minus copies
-		// of our own lines), byte for byte.
-		if bytes.Equal(out, old) {
-			// Unchanged: only when ours was already effective.
-			if st, _ := FindInclude(old, managed); st != IncludeEffective {
-				t.Fatalf("left unchanged without an effective include: %q", old)
+			if _, _, ferr := findBlock(old); ferr == nil {
+				t.Fatalf("SetBlock failed on a file without a broken block: %v", err)
 			}
-		} else {
-			nl := lineEnding(old)
-			head := marker + nl + `Include "` + managed + `"` + nl
-			if !bytes.HasPrefix(out, []byte(head)) || !bytes.Equal(out[len(head):], user) {
+			return
+		}
+		user, _ := RemoveBlock(old, managed)
+		if has, _ := HasBlock(old); !has {
+			// Everything after our block is the user's file (minus
+			// older lines of ours), byte for byte.
+			head := renderBlock([]byte(body), lineEnding(old))
+			if !bytes.HasPrefix(out, head) || !bytes.Equal(out[len(head):], user) {
 				t.Fatalf("user's bytes changed:\nold %q\nout %q", old, out)
 			}
 		}
-		if !bytes.Equal(RemoveInclude(out, managed), user) {
+		if back, _ := RemoveBlock(out, managed); !bytes.Equal(back, user) {
 			t.Fatalf("remove does not restore the user's bytes")
 		}
-		if st, _ := FindInclude(out, managed); st != IncludeEffective {
-			t.Fatalf("include not effective in %q", out)
+		if has, _ := HasBlock(out); !has {
+			t.Fatalf("no block in %q", out)
 		}
 	})
 }
