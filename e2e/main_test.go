@@ -34,7 +34,10 @@ var suite struct {
 	// Wine: a prefix ready to run Go programs (scripts/test-windows), the
 	// Windows build of hubssh and the ProxyCommand launcher.
 	winePrefix, hubsshExe, wineLaunch string
-	mu                                sync.Mutex
+	// The SSH libraries of e2e/clients_test.go: a Python with paramiko,
+	// fabric and asyncssh, and the directory of sshj's jars.
+	clientsPython, sshjLib string
+	mu                     sync.Mutex
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -47,6 +50,17 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	suite.imagePip, suite.imageTarget = imagePip, imageTarget
+	suite.clientsPython, suite.sshjLib = os.Getenv("HUBSSH_E2E_CLIENTS_PYTHON"), os.Getenv("HUBSSH_E2E_SSHJ_LIB")
+	if suite.clientsPython == "" || suite.sshjLib == "" {
+		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_CLIENTS_PYTHON and HUBSSH_E2E_SSHJ_LIB are not set: run scripts/test, which installs paramiko, fabric, asyncssh and sshj (scripts/setup)")
+		return 1
+	}
+	for _, tool := range []string{"sshfs", "fusermount3", "java"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %s is not on PATH: run scripts/setup, which installs it\n", tool)
+			return 1
+		}
+	}
 	suite.winePrefix = os.Getenv("HUBSSH_E2E_WINEPREFIX")
 	if suite.winePrefix == "" {
 		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_WINEPREFIX is not set: run scripts/test, which prepares a Wine prefix (scripts/test-windows) for the Windows helper's session")
@@ -87,7 +101,7 @@ func runMain(m *testing.M) int {
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim", "lee"},
 		ImageEnvs: map[string]devhub.ImageEnv{
 			"ivy": {Venv: imagePip},
 			// jo's as docs/hubsshd.md's init container and extraEnv set it

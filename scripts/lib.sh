@@ -41,3 +41,11 @@ release_version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1
 # scripts/wheel builds jupyter-hubsshd with hatchling from this venv.
 WHEEL_REQS=$ROOT/scripts/requirements-wheel.txt
 WHEEL_VENV=$CACHE/venv-wheel-$(sha256sum "$WHEEL_REQS" | cut -c1-12)
+
+# SSH libraries the end-to-end suite drives (e2e/clients_test.go): a venv
+# with paramiko, fabric and asyncssh, and sshj's jars copied by Maven, both
+# keyed by their pinned versions.
+CLIENTS_REQS=$ROOT/scripts/requirements-clients.txt
+CLIENTS_VENV=$CACHE/venv-clients-$(sha256sum "$CLIENTS_REQS" | cut -c1-12)
+SSHJ_POM=$ROOT/e2e/clients/sshj/pom.xml
+SSHJ_LIB=$CACHE/sshj-$(sha256sum "$SSHJ_POM" | cut -c1-12)

@@ -10,6 +10,12 @@
 //   - SSH_FXP_RENAME: pkg/sftp calls rename(2), which replaces an existing
 //     file. sftp-server refuses when the new path exists (replacing is
 //     posix-rename@openssh.com's job, which still goes to pkg/sftp).
+//   - SSH_FXP_SYMLINK's argument order: OpenSSH sends the target first,
+//     the reverse of the draft, and servers read it so. AsyncSSH sends the
+//     draft's order to any server whose banner does not say OpenSSH or
+//     paramiko; hubsshd's does not (CLIENTS.md), so for AsyncSSH clients
+//     the order is read the draft's way, and their links come out as they
+//     do against sftp-server.
 //
 // Replies to these go out between pkg/sftp's, never inside one: Front
 // forwards pkg/sftp's writes as whole packets (pkg/sftp writes a data reply
@@ -24,6 +30,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -48,6 +55,9 @@ const maxPacket = 1 << 18
 type Front struct {
 	ch   io.ReadWriteCloser
 	home string // relative paths resolve against it, as pkg/sftp's do
+	// draftSymlink: the client sends SSH_FXP_SYMLINK as the draft says,
+	// link path first.
+	draftSymlink bool
 
 	// Read side, used by pkg/sftp's single reader.
 	hdr    [5]byte
@@ -60,9 +70,10 @@ type Front struct {
 	partial []byte // a length prefix split across writes
 }
 
-// New returns a Front for ch, resolving relative paths against home.
-func New(ch io.ReadWriteCloser, home string) *Front {
-	return &Front{ch: ch, home: home}
+// New returns a Front for ch, resolving relative paths against home, for
+// a client whose SSH identification string is clientVersion.
+func New(ch io.ReadWriteCloser, home, clientVersion string) *Front {
+	return &Front{ch: ch, home: home, draftSymlink: strings.HasPrefix(clientVersion, "SSH-2.0-AsyncSSH_")}
 }
 
 // Read gives pkg/sftp the request stream without the requests Front
@@ -115,6 +126,9 @@ func (f *Front) answer(typ byte, req []byte) error {
 	case fxpSymlink:
 		// OpenSSH's client sends the target first and the link second
 		// (the reverse of the draft), as pkg/sftp reads them too.
+		if f.draftSymlink {
+			a, b = b, a
+		}
 		err = os.Symlink(a, f.resolve(b))
 	case fxpRename:
 		err = rename(f.resolve(a), f.resolve(b))

@@ -50,8 +50,13 @@ func statuses(t *testing.T, b []byte) map[uint32]uint32 {
 // side and the replies Front wrote itself.
 func run(t *testing.T, home string, reqs ...[]byte) (passed []byte, replies map[uint32]uint32) {
 	t.Helper()
+	return runAs(t, "SSH-2.0-OpenSSH_9.2p1", home, reqs...)
+}
+
+func runAs(t *testing.T, client, home string, reqs ...[]byte) (passed []byte, replies map[uint32]uint32) {
+	t.Helper()
 	ch := &pipeChan{in: bytes.NewReader(bytes.Join(reqs, nil))}
-	f := New(ch, home)
+	f := New(ch, home, client)
 	passed, err := io.ReadAll(f)
 	if err != nil && err != io.ErrUnexpectedEOF {
 		t.Fatal(err)
@@ -105,16 +110,32 @@ func TestRenameLikeSFTPServer(t *testing.T) {
 }
 
 func TestSymlinkTargetKeptAsSent(t *testing.T) {
-	dir := t.TempDir()
-	for i, target := range []string{"target.txt", "../up/there", "/abs/path"} {
-		link := filepath.Join("sub", string(rune('a'+i)))
-		os.MkdirAll(filepath.Join(dir, "sub"), 0o700)
-		_, replies := run(t, dir, packet(fxpSymlink, uint32(i), target, link))
-		if replies[uint32(i)] != fxOK {
-			t.Fatalf("symlink %q: status %d", target, replies[uint32(i)])
-		}
-		if got, err := os.Readlink(filepath.Join(dir, link)); err != nil || got != target {
-			t.Errorf("link %s points to %q (%v), want %q exactly", link, got, err, target)
+	// Each client's order of the two paths, as it sends them to hubsshd.
+	clients := []struct {
+		version     string
+		targetFirst bool
+	}{
+		{"SSH-2.0-OpenSSH_9.2p1", true},
+		{"SSH-2.0-paramiko_4.0.0", true},
+		{"SSH-2.0-SSHJ_0.40.0", true}, // sshj sends its arguments as given; users pass OpenSSH's order
+		{"SSH-2.0-AsyncSSH_2.24.1", false},
+	}
+	for _, c := range clients {
+		dir := t.TempDir()
+		for i, target := range []string{"target.txt", "../up/there", "/abs/path"} {
+			link := filepath.Join("sub", string(rune('a'+i)))
+			os.MkdirAll(filepath.Join(dir, "sub"), 0o700)
+			req := packet(fxpSymlink, uint32(i), target, link)
+			if !c.targetFirst {
+				req = packet(fxpSymlink, uint32(i), link, target)
+			}
+			_, replies := runAs(t, c.version, dir, req)
+			if replies[uint32(i)] != fxOK {
+				t.Fatalf("%s: symlink %q: status %d", c.version, target, replies[uint32(i)])
+			}
+			if got, err := os.Readlink(filepath.Join(dir, link)); err != nil || got != target {
+				t.Errorf("%s: link %s points to %q (%v), want %q exactly", c.version, link, got, err, target)
+			}
 		}
 	}
 }
@@ -136,7 +157,7 @@ func TestOtherRequestsPassThroughUnchanged(t *testing.T) {
 // then its payload; Front's own reply must wait for the packet's end.
 func TestRepliesNeverInterleave(t *testing.T) {
 	ch := &pipeChan{in: bytes.NewReader(nil)}
-	f := New(ch, t.TempDir())
+	f := New(ch, t.TempDir(), "SSH-2.0-OpenSSH_9.2p1")
 	payload := bytes.Repeat([]byte{1}, 1000)
 	hdr := binary.BigEndian.AppendUint32(nil, uint32(1+4+4+len(payload)))
 	hdr = append(hdr, 103) // SSH_FXP_DATA

@@ -170,7 +170,7 @@ func (sess *session) prepareSFTP() bool {
 	// hub (docs/benchmarks.md). The sftp tests check every byte with it on.
 	// sftpfront answers the requests pkg/sftp gets wrong for users' files
 	// (relative symlink targets, rename onto an existing file, #16).
-	front := sftpfront.New(conn, sess.srv.cfg.Home)
+	front := sftpfront.New(conn, sess.srv.cfg.Home, string(sess.conn.ssh.ClientVersion()))
 	srv, err := sftp.NewServer(front, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator())
 	if err != nil {
 		sess.log.Warn("sftp", "err", err)

@@ -1,0 +1,174 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hubssh/hubssh/internal/testutil"
+)
+
+// The SSH libraries users already have, each through the alias "hubssh
+// login" + "hubssh connect" wrote into ~/.ssh/config, every byte through
+// the hub (#16). The client programs report what they saw as JSON; the
+// expectations are here. Each exercises what its users lean on: paramiko
+// and fabric (Python tooling; config read without Include), asyncssh (its
+// own config reader, SFTP extensions), sshj (JetBrains IDEs: exec, SFTP,
+// a forward), sshfs (a FUSE mount: the kernel's file operations as SFTP).
+
+// clientsSetup is one user logged in and connected, a file to move, and
+// what ssh -G says about the alias.
+type clientsSetup struct {
+	*loggedIn
+	local, sum string
+	g          map[string]string
+}
+
+func newClientsSetup(t *testing.T, user string) *clientsSetup {
+	t.Helper()
+	ensureServer(t, user, "")
+	s := &clientsSetup{loggedIn: loginAndConnect(t, user)}
+	s.local = filepath.Join(t.TempDir(), "big.bin")
+	s.sum = writeRandom(t, s.local, 8<<20)
+	r := s.run(t, "", "ssh", "-G", "-F", s.config, s.alias)
+	if r.code != 0 {
+		t.Fatalf("ssh -G %s: %s", s.alias, r.stderr)
+	}
+	s.g = map[string]string{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if k, v, _ := strings.Cut(line, " "); s.g[k] == "" {
+			s.g[k] = v
+		}
+	}
+	return s
+}
+
+// report runs a client program and decodes the JSON it printed.
+func (s *clientsSetup) report(t *testing.T, into any, prog string, args ...string) {
+	t.Helper()
+	r := s.run(t, "", prog, args...)
+	if r.code != 0 {
+		t.Fatalf("%s %s: exit %d\nstdout %s\nstderr %s", filepath.Base(prog), filepath.Base(args[0]), r.code, r.stdout, r.stderr)
+	}
+	if err := json.Unmarshal([]byte(r.stdout), into); err != nil {
+		t.Fatalf("%s printed no report (%v):\n%s\n%s", filepath.Base(args[0]), err, r.stdout, r.stderr)
+	}
+}
+
+func check(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %#v, want %#v", what, got, want)
+	}
+}
+
+func TestParamikoAndFabric(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	var got map[string]any
+	s.report(t, &got, suite.clientsPython, clientProgram(t, "paramiko_check.py"), s.alias, s.local)
+	if e, _ := got["error"].(string); e != "" {
+		t.Fatalf("%s (config as paramiko read it: %v)", e, got["config"])
+	}
+	cfg, _ := got["config"].(map[string]any)
+	check(t, "paramiko's User for the alias", cfg["user"], s.g["user"])
+	check(t, "exec", got["exec"], []any{"paramiko-ok", s.g["user"]})
+	check(t, "exit status", got["exec_status"], float64(0))
+	check(t, "sha256 after put and get", got["roundtrip_sha256"], s.sum)
+	check(t, "readlink of a relative symlink", got["readlink"], "big.bin")
+	check(t, "size through the link", got["link_size"], float64(8<<20))
+	check(t, "plain rename onto a file", got["rename_over_existing"], "errno None") // FX_FAILURE, as sftp-server
+	check(t, "b.txt after the refused rename", got["b_after_rename"], "b")
+	check(t, "posix_rename onto a file", got["posix_rename"], "ok")
+	check(t, "b.txt after posix_rename", got["b_after_posix_rename"], "a")
+	check(t, "mode after chmod", got["mode"], "0o640")
+	check(t, "listdir", got["listdir"], []any{"b.txt", "big.bin", "link"})
+	check(t, "remove of a missing file", got["remove_missing"], "errno 2") // ENOENT
+	check(t, "mkdir of an existing dir", got["mkdir_existing"], "errno None")
+	check(t, "fabric", got["fabric"], []any{"fabric-ok", s.g["user"]})
+}
+
+// clientProgram is the absolute path of a program in e2e/clients.
+func clientProgram(t *testing.T, name string) string {
+	p, err := filepath.Abs(filepath.Join("clients", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAsyncSSH(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	var got map[string]any
+	s.report(t, &got, suite.clientsPython, clientProgram(t, "asyncssh_check.py"), s.alias, s.local)
+	check(t, "exec", got["exec"], []any{"asyncssh-ok", s.g["user"]})
+	check(t, "sha256 after put and get", got["roundtrip_sha256"], s.sum)
+	check(t, "readlink of a relative symlink", got["readlink"], "big.bin")
+	check(t, "hardlink@openssh.com", got["hardlink"], "ok")
+	r := s.ssh(t, "stat -c %h clients-asyncssh/big.bin; readlink clients-asyncssh/link")
+	check(t, "on the server: links to big.bin, its symlink", strings.Fields(r.stdout), []string{"2", "big.bin"})
+	check(t, "statvfs@openssh.com", got["statvfs_ok"], true)
+	// Not offered: pkg/sftp keeps the file handles (left different from
+	// sftp-server, docs/clients.md).
+	check(t, "fsync@openssh.com", got["fsync"], "sftp code 8")
+	check(t, "plain rename onto a file", got["rename_over_existing"], "sftp code 4")
+	check(t, "posix_rename onto a file", got["posix_rename"], "ok")
+	check(t, "lstat of a symlink", got["lstat_link_is_link"], true)
+	check(t, "remove of a missing file", got["remove_missing"], "sftp code 2")
+}
+
+func TestSSHJ(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	echo := testutil.LineEcho(t, "tcp", "127.0.0.1:0")
+	var got map[string]string
+	s.report(t, &got, "java", "-cp", filepath.Join(suite.sshjLib, "*"), clientProgram(t, "sshj/SshjCheck.java"),
+		suite.hubssh, s.alias, s.g["user"], s.g["identityfile"], s.g["userknownhostsfile"], s.local,
+		fmt.Sprint(echo.Addr().(*net.TCPAddr).Port))
+	check(t, "host key", got["hostkey"], "verified")
+	check(t, "exec", got["exec"], "sshj-ok "+s.g["user"])
+	check(t, "exit status", got["exec_status"], "0")
+	check(t, "sha256 after put and get", got["roundtrip_sha256"], s.sum)
+	check(t, "readlink of a relative symlink", got["readlink"], "big.bin")
+	check(t, "plain rename onto a file", got["rename_over_existing"], "refused FAILURE")
+	check(t, "forward", got["forward"], "echo:via sshj")
+}
+
+// TestSSHFS mounts the server's home with sshfs (FUSE) through the alias
+// and works on it with ordinary commands.
+func TestSSHFS(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o755)
+	if r := s.run(t, "", "sshfs", "-F", s.config, s.alias+":", mnt, "-o", "reconnect"); r.code != 0 {
+		t.Fatalf("sshfs: exit %d: %s", r.code, r.stderr)
+	}
+	t.Cleanup(func() {
+		if r := s.run(t, "", "fusermount3", "-u", mnt); r.code != 0 {
+			t.Errorf("fusermount3 -u: %s", r.stderr)
+		}
+	})
+	sh := func(script string) result {
+		t.Helper()
+		r := s.run(t, "", "sh", "-ec", "cd "+mnt+"\n"+script)
+		if r.code != 0 {
+			t.Fatalf("on the mount:\n%s\nexit %d: %s", script, r.code, r.stderr)
+		}
+		return r
+	}
+	sh("mkdir clients-sshfs && cp " + s.local + " clients-sshfs/big.bin")
+	check(t, "sha256 through the mount", strings.Fields(sh("sha256sum clients-sshfs/big.bin").stdout)[0], s.sum)
+	sh("cd clients-sshfs && ln -s big.bin link && ln big.bin hard && echo a > a && echo b > b && mv a b")
+	// What the server holds, seen with ssh itself.
+	r := s.ssh(t, "cd clients-sshfs && readlink link && stat -c %h big.bin && cat b && ls")
+	check(t, "on the server", strings.Fields(r.stdout), []string{"big.bin", "2", "a", "b", "big.bin", "hard", "link"})
+	// statvfs@openssh.com: df sees the server's file system, not zeros.
+	if df := sh("df -k . | tail -1").stdout; len(strings.Fields(df)) < 2 || strings.Fields(df)[1] == "0" {
+		t.Errorf("df on the mount: %q", df)
+	}
+}
