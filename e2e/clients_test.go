@@ -172,3 +172,31 @@ func TestSSHFS(t *testing.T) {
 		t.Errorf("df on the mount: %q", df)
 	}
 }
+
+// TestEveryHostKeyPinned: clients without Ed25519 (older JSch and PuTTY,
+// FIPS builds) find an ECDSA or RSA host key, pinned by "hubssh connect"
+// like the Ed25519 one, and strict checking passes with each (#16).
+func TestEveryHostKeyPinned(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	kh, err := os.ReadFile(s.g["userknownhostsfile"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, line := range strings.Split(string(kh), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == s.alias {
+			types = append(types, f[1])
+		}
+	}
+	check(t, "key types pinned for the alias", types, []string{"ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"})
+	for _, algo := range []string{"ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"} {
+		r := s.ssh(t, "-o", "HostKeyAlgorithms="+algo, "echo", "via", algo)
+		if r.code != 0 || r.stdout != "via "+algo+"\n" {
+			t.Errorf("HostKeyAlgorithms=%s: exit %d, out %q, err %q", algo, r.code, r.stdout, r.stderr)
+		}
+	}
+	// SHA-1 signatures are not offered, as OpenSSH's sshd since 8.8.
+	if r := s.ssh(t, "-o", "HostKeyAlgorithms=ssh-rsa", "true"); r.code == 0 || !strings.Contains(r.stderr, "no matching host key type") {
+		t.Errorf("HostKeyAlgorithms=ssh-rsa: exit %d, err %q; want no matching host key type", r.code, r.stderr)
+	}
+}

@@ -150,12 +150,12 @@ func serveSSH(ctx context.Context, o *options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hostKey, err := sshd.LoadOrCreateHostKey(p.state)
+	hostKeys, err := sshd.LoadOrCreateHostKeys(p.state)
 	if err != nil {
 		return err
 	}
 	srv, err := sshd.New(sshd.Config{
-		HostKey:             hostKey,
+		HostKeys:            hostKeys,
 		AuthorizedKeysFiles: p.keys,
 		Home:                p.home,
 		Shell:               loginShell(),
@@ -182,7 +182,7 @@ func serveSSH(ctx context.Context, o *options, log *slog.Logger) error {
 		return err
 	}
 	log.Info("serving SSH", "addr", ln.Addr().String(), "version", version.Version,
-		"hostkey", ssh.FingerprintSHA256(hostKey.PublicKey()), "idle_timeout", o.idleTimeout)
+		"hostkey", ssh.FingerprintSHA256(hostKeys[0].PublicKey()), "idle_timeout", o.idleTimeout)
 	return srv.Serve(ctx, ln)
 }
 
@@ -195,9 +195,13 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	hostKey, err := sshd.LoadOrCreateHostKey(p.state)
+	hostKeys, err := sshd.LoadOrCreateHostKeys(p.state)
 	if err != nil {
 		return err
+	}
+	var pubs []ssh.PublicKey
+	for _, k := range hostKeys {
+		pubs = append(pubs, k.PublicKey())
 	}
 	h := &control.Handler{
 		Info: controlapi.Info{Home: p.home, Version: version.Version, User: accountName(os.Getenv)},
@@ -206,7 +210,7 @@ func serveControl(ctx context.Context, o *options, log *slog.Logger) error {
 			Allow: 30 * time.Second, Deny: 5 * time.Second,
 		},
 		Keys:     authkeys.KeyFile{Path: managedKeys(p.state)},
-		HostKeys: []ssh.PublicKey{hostKey.PublicKey()},
+		HostKeys: pubs,
 		Log:      log,
 	}
 	ln, err := jspsocket.Listen(o.controlSocket)

@@ -11,40 +11,63 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-func TestHostKeyPersists(t *testing.T) {
+func TestHostKeysPersist(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
-	first, err := LoadOrCreateHostKey(dir)
+	first, err := LoadOrCreateHostKeys(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := LoadOrCreateHostKey(dir)
+	second, err := LoadOrCreateHostKeys(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(first.PublicKey().Marshal(), second.PublicKey().Marshal()) {
-		t.Fatal("host key changed between starts")
+	wantTypes := []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoRSA}
+	if len(first) != len(wantTypes) || len(second) != len(wantTypes) {
+		t.Fatalf("got %d and %d keys, want %d", len(first), len(second), len(wantTypes))
 	}
-	if first.PublicKey().Type() != ssh.KeyAlgoED25519 {
-		t.Errorf("host key type %s, want ed25519", first.PublicKey().Type())
-	}
-	for name, want := range map[string]os.FileMode{HostKeyFile: 0o600, HostKeyFile + ".pub": 0o644} {
-		st, err := os.Stat(filepath.Join(dir, name))
+	for i, kt := range HostKeyTypes {
+		if !bytes.Equal(first[i].PublicKey().Marshal(), second[i].PublicKey().Marshal()) {
+			t.Errorf("%s changed between starts", kt.File)
+		}
+		if got := first[i].PublicKey().Type(); got != wantTypes[i] {
+			t.Errorf("%s: type %s, want %s", kt.File, got, wantTypes[i])
+		}
+		for name, want := range map[string]os.FileMode{kt.File: 0o600, kt.File + ".pub": 0o644} {
+			st, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != want {
+				t.Errorf("%s mode %04o, want %04o", name, st.Mode().Perm(), want)
+			}
+		}
+		pub, err := os.ReadFile(filepath.Join(dir, kt.File+".pub"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Mode().Perm() != want {
-			t.Errorf("%s mode %04o, want %04o", name, st.Mode().Perm(), want)
+		if !bytes.Equal(pub, ssh.MarshalAuthorizedKey(first[i].PublicKey())) {
+			t.Errorf("%s.pub %q does not match the private key", kt.File, pub)
 		}
-	}
-	pub, err := os.ReadFile(filepath.Join(dir, HostKeyFile+".pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pub, ssh.MarshalAuthorizedKey(first.PublicKey())) {
-		t.Errorf(".pub file %q does not match the private key", pub)
 	}
 	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
 		t.Errorf("state dir mode %04o, want 0700", st.Mode().Perm())
+	}
+}
+
+// TestHostKeysAddedBesideAnOldOne: a home from a hubsshd that made only
+// the ed25519 key keeps it (clients pinned it) and gains the others.
+func TestHostKeysAddedBesideAnOldOne(t *testing.T) {
+	dir := t.TempDir()
+	old, err := loadOrCreate(dir, HostKeyTypes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := LoadOrCreateHostKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(keys[0].PublicKey().Marshal(), old.PublicKey().Marshal()) || len(keys) != 3 {
+		t.Fatalf("the ed25519 key was replaced, or no others added (%d keys)", len(keys))
 	}
 }
 
@@ -58,12 +81,14 @@ func TestHostKeyConcurrentCreate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := LoadOrCreateHostKey(dir)
+			s, err := LoadOrCreateHostKeys(dir)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			keys[i] = s.PublicKey().Marshal()
+			for _, k := range s {
+				keys[i] = append(keys[i], k.PublicKey().Marshal()...)
+			}
 		}()
 	}
 	wg.Wait()
@@ -80,14 +105,14 @@ func TestHostKeyConcurrentCreate(t *testing.T) {
 
 func TestHostKeyReadableByOthersRefused(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := LoadOrCreateHostKey(dir); err != nil {
+	if _, err := loadOrCreate(dir, HostKeyTypes[0]); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, HostKeyFile)
+	path := filepath.Join(dir, HostKeyTypes[0].File)
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadOrCreateHostKey(dir)
+	_, err := LoadOrCreateHostKeys(dir)
 	if err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("err = %v, want a refusal that names the fix (chmod 600)", err)
 	}

@@ -25,7 +25,7 @@ import (
 // Config is everything the server needs, filled by main from flags and the
 // environment jupyter-server-proxy hands it.
 type Config struct {
-	HostKey             ssh.Signer
+	HostKeys            []ssh.Signer // every one offered; clients pick by algorithm
 	AuthorizedKeysFiles []string
 	Home                string   // working directory of sessions and sftp
 	Shell               string   // login shell, e.g. /bin/bash
@@ -73,7 +73,7 @@ func (s *Server) LastActivity() time.Time {
 
 // New checks cfg and builds a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.HostKey == nil {
+	if len(cfg.HostKeys) == 0 {
 		return nil, errors.New("sshd: no host key")
 	}
 	if cfg.Shell == "" {
@@ -99,7 +99,9 @@ func New(cfg Config) (*Server, error) {
 		PublicKeyCallback: s.checkPublicKey,
 		// No PasswordCallback and no KeyboardInteractiveCallback: keys only.
 	}
-	sc.AddHostKey(cfg.HostKey)
+	for _, k := range cfg.HostKeys {
+		sc.AddHostKey(k)
+	}
 	s.ssh = sc
 	return s, nil
 }

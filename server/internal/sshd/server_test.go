@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -161,5 +162,60 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 	c.Close()
 	if !strings.Contains(f.logs.String(), "accept failed; retrying") {
 		t.Errorf("the retries were not logged:\n%s", f.logs.String())
+	}
+}
+
+// TestEveryHostKeyAlgorithm: a client that knows only one host key
+// algorithm connects with it and sees the key LoadOrCreateHostKeys made;
+// SHA-1 "ssh-rsa" is not offered (#16).
+func TestEveryHostKeyAlgorithm(t *testing.T) {
+	keys, err := LoadOrCreateHostKeys(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	srv, err := New(Config{HostKeys: keys, AuthorizedKeysFiles: f.srv.cfg.AuthorizedKeysFiles, Home: f.home, Shell: "/bin/sh", Log: f.srv.log, HandshakeTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		algo string
+		key  int // index in keys, or -1: no common algorithm
+	}{
+		{ssh.KeyAlgoED25519, 0},
+		{ssh.KeyAlgoECDSA256, 1},
+		{ssh.KeyAlgoRSASHA512, 2},
+		{ssh.KeyAlgoRSASHA256, 2},
+		{ssh.KeyAlgoRSA, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.algo, func(t *testing.T) {
+			cs, ss := socketPair(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go srv.HandleConn(ctx, ss)
+			defer cs.Close()
+			var seen ssh.PublicKey
+			cfg := &ssh.ClientConfig{
+				User: "anyone", Auth: []ssh.AuthMethod{ssh.PublicKeys(f.client)},
+				HostKeyAlgorithms: []string{tt.algo},
+				HostKeyCallback:   func(_ string, _ net.Addr, k ssh.PublicKey) error { seen = k; return nil },
+				Timeout:           5 * time.Second,
+			}
+			c, _, _, err := ssh.NewClientConn(cs, "pipe", cfg)
+			if tt.key < 0 {
+				if err == nil || !strings.Contains(err.Error(), "no common algorithm") {
+					t.Fatalf("err = %v, want no common algorithm", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if !bytes.Equal(seen.Marshal(), keys[tt.key].PublicKey().Marshal()) {
+				t.Errorf("host key %s, want %s", seen.Type(), keys[tt.key].PublicKey().Type())
+			}
+		})
 	}
 }
