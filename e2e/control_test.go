@@ -36,15 +36,15 @@ func TestControlIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, who := range []string{"bob", "carol"} {
-		c := suite.hub.Control(who)
-		if _, err := c.AddKey(ctx(t), "alice", "", string(pub)); !isDenied(err) {
+		c := suite.hub.Control(who, "alice", "")
+		if _, err := c.AddKey(ctx(t), string(pub)); !isDenied(err) {
 			t.Errorf("%s deploying a key to alice's server: %v, want a refusal", who, err)
 		}
-		if _, err := c.HostKeys(ctx(t), "alice", ""); !isDenied(err) {
+		if _, err := c.HostKeys(ctx(t)); !isDenied(err) {
 			t.Errorf("%s reading alice's host keys: %v, want a refusal", who, err)
 		}
 	}
-	keys, err := suite.hub.Control("alice").Keys(ctx(t), "alice", "")
+	keys, err := suite.hub.Control("alice", "alice", "").Keys(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,9 @@ var suite struct {
 	// The SSH libraries of e2e/clients_test.go: a Python with paramiko,
 	// fabric and asyncssh, and the directory of sshj's jars.
 	clientsPython, sshjLib string
-	mu                     sync.Mutex
+	// What another hub of a test's own starts from.
+	venv, chp, hubsshd string
+	mu                 sync.Mutex
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -50,6 +52,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	suite.imagePip, suite.imageTarget = imagePip, imageTarget
+	suite.venv, suite.chp = venv, chp
 	suite.clientsPython, suite.sshjLib = os.Getenv("HUBSSH_E2E_CLIENTS_PYTHON"), os.Getenv("HUBSSH_E2E_SSHJ_LIB")
 	if suite.clientsPython == "" || suite.sshjLib == "" {
 		fmt.Fprintln(os.Stderr, "e2e: HUBSSH_E2E_CLIENTS_PYTHON and HUBSSH_E2E_SSHJ_LIB are not set: run scripts/test, which installs paramiko, fabric, asyncssh and sshj (scripts/setup)")
@@ -90,7 +93,7 @@ func runMain(m *testing.M) int {
 		}
 	}
 	suite.hubsshExe, suite.wineLaunch = filepath.Join(bins, "hubssh.exe"), filepath.Join(bins, "launch.exe")
-	suite.hubssh = filepath.Join(bins, "hubssh")
+	suite.hubssh, suite.hubsshd = filepath.Join(bins, "hubssh"), filepath.Join(bins, "hubsshd")
 	// HUBSSH_E2E_HUBSSH runs the suite against another hubssh binary: an
 	// older build, to see a new test fail on the old behaviour.
 	if other := os.Getenv("HUBSSH_E2E_HUBSSH"); other != "" {

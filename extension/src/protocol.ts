@@ -65,6 +65,8 @@ export interface Server {
   folder?: string;
   /** The account sessions run as on the server ("jovyan"), written as the ssh config's User. */
   login?: string;
+  /** The server's URL as the hub reported it (on its own host with subdomain_host). */
+  url?: string;
 }
 
 export interface HubRef {

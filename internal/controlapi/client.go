@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// Client calls the control API of users' servers on one hub. The token is
-// sent only in the Authorization header.
+// Client calls the control API of one user's server. The token is sent
+// only in the Authorization header.
 type Client struct {
-	Base  *url.URL // the hub's base URL
-	Token string
-	HTTP  *http.Client // nil: 60 s timeout (the first request starts hubsshd)
+	Server *url.URL // the server's URL (hubapi.ServerURL), ending in "/"
+	Token  string
+	HTTP   *http.Client // nil: 60 s timeout (the first request starts hubsshd)
 }
 
 // StatusError is a reply other than the one expected. Code 0 never occurs.
@@ -41,10 +41,10 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("control API: HTTP %d: %s", e.Code, e.Message)
 }
 
-// HostKeys returns the host public keys of user's server.
-func (c *Client) HostKeys(ctx context.Context, user, server string) ([]string, error) {
+// HostKeys returns the server's host public keys.
+func (c *Client) HostKeys(ctx context.Context) ([]string, error) {
 	var out HostKeys
-	if err := c.do(ctx, http.MethodGet, Path(user, server, PathHostKeys), nil, &out, http.StatusOK); err != nil {
+	if err := c.do(ctx, http.MethodGet, Path(PathHostKeys), nil, &out, http.StatusOK); err != nil {
 		return nil, err
 	}
 	if len(out.HostKeys) == 0 {
@@ -54,29 +54,29 @@ func (c *Client) HostKeys(ctx context.Context, user, server string) ([]string, e
 }
 
 // Info returns the server's home folder and hubsshd's version.
-func (c *Client) Info(ctx context.Context, user, server string) (Info, error) {
+func (c *Client) Info(ctx context.Context) (Info, error) {
 	var out Info
-	err := c.do(ctx, http.MethodGet, Path(user, server, PathInfo), nil, &out, http.StatusOK)
+	err := c.do(ctx, http.MethodGet, Path(PathInfo), nil, &out, http.StatusOK)
 	return out, err
 }
 
-// AddKey deploys a public key line to user's server.
-func (c *Client) AddKey(ctx context.Context, user, server, publicKey string) (Key, error) {
+// AddKey deploys a public key line to the server.
+func (c *Client) AddKey(ctx context.Context, publicKey string) (Key, error) {
 	var out Key
-	err := c.do(ctx, http.MethodPost, Path(user, server, PathKeys), AddKey{PublicKey: publicKey}, &out, http.StatusCreated, http.StatusOK)
+	err := c.do(ctx, http.MethodPost, Path(PathKeys), AddKey{PublicKey: publicKey}, &out, http.StatusCreated, http.StatusOK)
 	return out, err
 }
 
-// Keys lists the keys deployed to user's server.
-func (c *Client) Keys(ctx context.Context, user, server string) ([]Key, error) {
+// Keys lists the keys deployed to the server.
+func (c *Client) Keys(ctx context.Context) ([]Key, error) {
 	var out Keys
-	err := c.do(ctx, http.MethodGet, Path(user, server, PathKeys), nil, &out, http.StatusOK)
+	err := c.do(ctx, http.MethodGet, Path(PathKeys), nil, &out, http.StatusOK)
 	return out.Keys, err
 }
 
 // RemoveKey removes a deployed key by its SHA256 fingerprint.
-func (c *Client) RemoveKey(ctx context.Context, user, server, fingerprint string) error {
-	return c.do(ctx, http.MethodDelete, Path(user, server, PathKeys+"/"+url.PathEscape(fingerprint)), nil, nil, http.StatusNoContent)
+func (c *Client) RemoveKey(ctx context.Context, fingerprint string) error {
+	return c.do(ctx, http.MethodDelete, Path(PathKeys+"/"+url.PathEscape(fingerprint)), nil, nil, http.StatusNoContent)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any, want ...int) error {
@@ -88,7 +88,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wan
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Base.String()+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.Server.String()+path, rd)
 	if err != nil {
 		return fmt.Errorf("control API: %w", err)
 	}

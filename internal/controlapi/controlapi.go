@@ -2,12 +2,11 @@
 // hubsshd (server) and hubssh (client). See docs/hubsshd.md, "Control API".
 //
 // The API is served by a second jupyter-server-proxy entry, EntryName, in
-// HTTP mode, at /user/NAME[/SERVER]/sshd-control/. Every request carries
+// HTTP mode, at SERVER_URL/sshd-control/ (/user/NAME[/SERVER]/sshd-control/
+// on the hub's host without subdomains). Every request carries
 // "Authorization: token TOKEN"; hubsshd checks the token against the hub
 // itself before it does anything.
 package controlapi
-
-import "github.com/hubssh/hubssh/internal/hubapi"
 
 // EntryName is the jupyter-server-proxy entry of the control API.
 const EntryName = "sshd-control"
@@ -19,9 +18,10 @@ const (
 	PathKeys     = "keys"     // GET → Keys; POST AddKey → Key; DELETE keys/FINGERPRINT
 )
 
-// Path is the URL path, relative to the hub's base URL, of an endpoint.
-func Path(user, server, endpoint string) string {
-	return hubapi.ServerPath(user, server) + EntryName + "/" + endpoint
+// Path is the URL path of an endpoint relative to the server's URL
+// (hubapi.ServerURL).
+func Path(endpoint string) string {
+	return EntryName + "/" + endpoint
 }
 
 // HostKeys lists the server's host public keys, authorized_keys format.

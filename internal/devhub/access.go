@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hubssh/hubssh/internal/controlapi"
+	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
 // NewKey writes a fresh ed25519 key pair to dir/id_ed25519{,.pub} and
@@ -41,22 +42,27 @@ func NewKey(dir string) (path string, pub []byte, err error) {
 	return path, pub, nil
 }
 
-// Control is a control API client with user's token: what hubssh uses to
-// deploy keys and read host keys.
-func (h *Hub) Control(user string) *controlapi.Client {
-	return &controlapi.Client{Base: h.URL, Token: h.tokens[user]}
+// Control is a control API client for owner's server named server, with
+// who's token: what hubssh uses to deploy keys and read host keys. The
+// server's URL is the one without subdomains.
+func (h *Hub) Control(who, owner, server string) *controlapi.Client {
+	u, err := hubapi.ServerURL(h.URL, "", owner, server)
+	if err != nil {
+		panic(err) // base.Parse of an escaped relative path cannot fail
+	}
+	return &controlapi.Client{Server: u, Token: h.tokens[who]}
 }
 
 // DeployKey deploys a public key line to a running server through hubsshd's
 // control API, as hubssh does.
 func (h *Hub) DeployKey(ctx context.Context, user, server string, pub []byte) error {
-	_, err := h.Control(user).AddKey(ctx, user, server, string(pub))
+	_, err := h.Control(user, user, server).AddKey(ctx, string(pub))
 	return err
 }
 
 // HostKey reads the server's host key through the control API.
 func (h *Hub) HostKey(ctx context.Context, user, server string) (string, error) {
-	keys, err := h.Control(user).HostKeys(ctx, user, server)
+	keys, err := h.Control(user, user, server).HostKeys(ctx)
 	if err != nil {
 		return "", err
 	}

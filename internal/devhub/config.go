@@ -24,6 +24,9 @@ func hubConfig(p configParams) string {
 	w("c = get_config()  # noqa")
 	w("c.JupyterHub.bind_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.publicPort)))
 	w("c.JupyterHub.hub_bind_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.hubPort)))
+	if p.subdomains {
+		w("c.JupyterHub.subdomain_host = %s", q("http://"+publicHost(true, p.publicPort)))
+	}
 	w("c.ConfigurableHTTPProxy.api_url = %s", q(fmt.Sprintf("http://127.0.0.1:%d", p.proxyAPIPort)))
 	w("c.ConfigurableHTTPProxy.command = %s", q([]string{p.chp}))
 	w("c.ConfigurableHTTPProxy.pid_file = %s", q(p.dir+"/proxy.pid"))
@@ -81,6 +84,7 @@ type configParams struct {
 	extra                             string
 	env                               map[string]string
 	imageEnvs                         map[string]ImageEnv
+	subdomains                        bool
 }
 
 // pyString quotes s as a Python string literal (JSON's rules are a subset).

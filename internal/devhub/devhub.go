@@ -56,6 +56,12 @@ type Options struct {
 	// jupyter-server-proxy sees only what is installed there (the
 	// jupyter-hubsshd wheel's entry points), no configuration of devhub's.
 	ImageEnvs map[string]ImageEnv
+	// Subdomains runs the hub with c.JupyterHub.subdomain_host: the hub at
+	// http://localhost:PORT/, each user's server on its own host
+	// (http://alice.localhost:PORT/user/alice/), as sites with subdomain
+	// isolation run it. The names under localhost reach loopback only
+	// through a client that maps them (hubssh does, RFC 6761).
+	Subdomains bool
 }
 
 // ImageEnv is a single-user image's Python environment.
@@ -117,6 +123,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 		dir: o.Dir, venv: o.Venv, chp: o.CHP,
 		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
 		adminToken: admin, extra: o.Extra, env: env, imageEnvs: o.ImageEnvs,
+		subdomains: o.Subdomains,
 	})
 	cfgPath := filepath.Join(o.Dir, "jupyterhub_config.py")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
@@ -156,7 +163,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 		return nil, fmt.Errorf("start jupyterhub: %w", err)
 	}
 	h := &Hub{
-		URL:    &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[0]), Path: "/"},
+		URL:    &url.URL{Scheme: "http", Host: publicHost(o.Subdomains, ports[0]), Path: "/"},
 		Dir:    o.Dir,
 		admin:  admin,
 		tokens: map[string]string{},
@@ -389,4 +396,12 @@ func randomToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// publicHost is where users reach the hub.
+func publicHost(subdomains bool, port int) string {
+	if subdomains {
+		return fmt.Sprintf("localhost:%d", port)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }

@@ -74,23 +74,50 @@ func ServerPath(user, server string) string {
 	return p
 }
 
-// SSHDPath is where jupyter-server-proxy exposes hubsshd inside a user's
-// server. The trailing slash matters: without it jupyter-server-proxy answers
-// a redirect, and websocket clients do not follow it.
-func SSHDPath(user, server string) string {
-	return ServerPath(user, server) + "sshd/"
+// ServerURL is the absolute URL of a user's server, ending in "/". The
+// hub's model gives it (model, the server's "url"): a path under the hub's
+// host, or with c.JupyterHub.subdomain_host an absolute URL on the user's
+// own host ("https://alice.hub.example.org/user/alice/", #16). With no
+// model URL it is base + ServerPath, where servers live without
+// subdomains.
+func ServerURL(base *url.URL, model, user, server string) (*url.URL, error) {
+	if model == "" {
+		return base.Parse(ServerPath(user, server))
+	}
+	u, err := base.Parse(model)
+	if err != nil {
+		return nil, fmt.Errorf("the hub's URL of %s's server %q: %w", user, model, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("the hub's URL of %s's server %q is not an http(s) URL", user, model)
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, nil
 }
 
-// WebsocketURL returns the ws:// or wss:// URL of a user's hubsshd.
-func WebsocketURL(base *url.URL, user, server string) string {
-	u := *base
+// SSHDEntry is where jupyter-server-proxy exposes hubsshd inside a user's
+// server, relative to the server's URL. The trailing slash matters: without
+// it jupyter-server-proxy answers a redirect, and websocket clients do not
+// follow it.
+const SSHDEntry = "sshd/"
+
+// WebsocketURL returns the ws:// or wss:// URL of the hubsshd of the
+// server at serverURL (see ServerURL).
+func WebsocketURL(serverURL *url.URL) string {
+	u := *serverURL
 	switch u.Scheme {
 	case "https":
 		u.Scheme = "wss"
 	default:
 		u.Scheme = "ws"
 	}
-	return u.String() + SSHDPath(user, server)
+	return u.String() + SSHDEntry
 }
 
 func escapeName(s string) string {

@@ -69,7 +69,7 @@ func FuzzParseHubURL(f *testing.F) {
 	})
 }
 
-func TestWebsocketURL(t *testing.T) {
+func TestServerAndWebsocketURL(t *testing.T) {
 	base := func(s string) *url.URL {
 		u, err := ParseHubURL(s)
 		if err != nil {
@@ -78,17 +78,33 @@ func TestWebsocketURL(t *testing.T) {
 		return u
 	}
 	tests := []struct {
-		base, user, server, want string
+		base, model, user, server, want string
 	}{
-		{"https://hub.example.org", "alice", "", "wss://hub.example.org/user/alice/sshd/"},
-		{"http://127.0.0.1:8000", "alice", "", "ws://127.0.0.1:8000/user/alice/sshd/"},
-		{"https://hub.example.org", "alice", "gpu", "wss://hub.example.org/user/alice/gpu/sshd/"},
-		{"https://example.org/jupyter/", "a@b.org", "", "wss://example.org/jupyter/user/a@b.org/sshd/"},
-		{"https://hub.example.org", "x y/z", "s?", "wss://hub.example.org/user/x%20y%2Fz/s%3F/sshd/"},
+		{"https://hub.example.org", "", "alice", "", "wss://hub.example.org/user/alice/sshd/"},
+		{"http://127.0.0.1:8000", "", "alice", "", "ws://127.0.0.1:8000/user/alice/sshd/"},
+		{"https://hub.example.org", "", "alice", "gpu", "wss://hub.example.org/user/alice/gpu/sshd/"},
+		{"https://example.org/jupyter/", "", "a@b.org", "", "wss://example.org/jupyter/user/a@b.org/sshd/"},
+		{"https://hub.example.org", "", "x y/z", "s?", "wss://hub.example.org/user/x%20y%2Fz/s%3F/sshd/"},
+		// The hub's model: a path, or an absolute URL with subdomain_host.
+		{"https://example.org/jupyter/", "/jupyter/user/alice/", "alice", "", "wss://example.org/jupyter/user/alice/sshd/"},
+		{"https://hub.example.org", "https://alice.hub.example.org/user/alice/", "alice", "", "wss://alice.hub.example.org/user/alice/sshd/"},
+		{"http://localhost:8000", "http://alice.localhost:8000/user/alice/gpu/", "alice", "gpu", "ws://alice.localhost:8000/user/alice/gpu/sshd/"},
+		{"https://hub.example.org", "/user/x%20y/", "x y", "", "wss://hub.example.org/user/x%20y/sshd/"},
+		{"https://hub.example.org", "/user/alice", "alice", "", "wss://hub.example.org/user/alice/sshd/"},
 	}
 	for _, tt := range tests {
-		if got := WebsocketURL(base(tt.base), tt.user, tt.server); got != tt.want {
-			t.Errorf("WebsocketURL(%q, %q, %q) = %q, want %q", tt.base, tt.user, tt.server, got, tt.want)
+		su, err := ServerURL(base(tt.base), tt.model, tt.user, tt.server)
+		if err != nil {
+			t.Errorf("ServerURL(%q, %q): %v", tt.base, tt.model, err)
+			continue
+		}
+		if got := WebsocketURL(su); got != tt.want {
+			t.Errorf("WebsocketURL(ServerURL(%q, %q, %q, %q)) = %q, want %q", tt.base, tt.model, tt.user, tt.server, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"ftp://x/user/a/", "javascript:alert(1)"} {
+		if _, err := ServerURL(base("https://hub.example.org"), bad, "a", ""); err == nil {
+			t.Errorf("ServerURL accepted %q", bad)
 		}
 	}
 }

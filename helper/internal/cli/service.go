@@ -41,6 +41,7 @@ func newService(env Env, stderr io.Writer) (*core.Service, error) {
 			Legacy: filepath.Join(home, ".ssh", "hubssh", "config"),
 		},
 		Hubssh:     self,
+		Transport:  core.LocalhostTransport(),
 		Notice:     func(s string) { fmt.Fprintln(stderr, "hubssh:", s) },
 		Getenv:     env,
 		RuntimeDir: store.RuntimeDir(env),

@@ -28,7 +28,10 @@ type Service struct {
 	Secrets *store.Secrets
 	SSH     sshconfig.Files
 	Hubssh  string       // absolute path of this binary, for ProxyCommand
-	HTTP    *http.Client // nil: 30 s timeouts
+	HTTP    *http.Client // set: used for every request (tests); nil: see Transport
+	// Transport carries hubssh's requests when HTTP is nil (hub API 30 s,
+	// control API 60 s, websockets no timeout); nil: http.DefaultTransport.
+	Transport http.RoundTripper
 	// Notice tells the person something worth knowing that is not an
 	// error (a token kept in a file, a fallback taken). One line each.
 	Notice func(string)
@@ -123,6 +126,37 @@ type target struct {
 	api    *hubapi.Client
 	user   string // whose server
 	server string // "" is the default server
+	// serverURL is the server's URL as the hub reported it (its own host
+	// with subdomain_host, #16); nil until known.
+	serverURL *url.URL
+}
+
+// serverBase is the server's URL: as the hub last reported it, else where
+// servers live on a hub without subdomains.
+func (t *target) serverBase() *url.URL {
+	if t.serverURL != nil {
+		return t.serverURL
+	}
+	u, err := hubapi.ServerURL(t.api.Base(), "", t.user, t.server)
+	if err != nil {
+		panic(err) // an escaped relative path always parses
+	}
+	return u
+}
+
+// learnServerURL takes the server's URL from the hub's model of it and
+// reports whether that is not the URL used so far.
+func (t *target) learnServerURL(srv *hubapi.Server) bool {
+	if srv == nil || srv.URL == "" {
+		return false
+	}
+	u, err := hubapi.ServerURL(t.api.Base(), srv.URL, t.user, t.server)
+	if err != nil {
+		return false
+	}
+	changed := u.String() != t.serverBase().String()
+	t.serverURL = u
+	return changed
 }
 
 func (t *target) tokenKey() string { return serverTokenKey(t.hub, t.user, t.server) }
@@ -142,7 +176,13 @@ func (s *Service) hubTarget(h *store.Hub, user, server string) (*target, error) 
 		user = h.User
 	}
 	rec := *h
-	return &target{hub: h.URL, rec: &rec, api: hubapi.NewClient(base, tok, s.HTTP), user: user, server: server}, nil
+	t := &target{hub: h.URL, rec: &rec, api: hubapi.NewClient(base, tok, s.httpClient(30*time.Second)), user: user, server: server}
+	for _, srv := range rec.Servers {
+		if srv.User == user && srv.Name == server && srv.URL != "" {
+			t.serverURL, _ = url.Parse(srv.URL)
+		}
+	}
+	return t, nil
 }
 
 // target resolves a hub reference (see hubRecord), a user (default: the

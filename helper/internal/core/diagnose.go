@@ -164,7 +164,7 @@ func (s *Service) serverChecks(ctx context.Context, t *target, srv store.Server)
 	checks = append(checks, ok(name+": sshd", strings.TrimSpace(string(banner))))
 	var keys []string
 	err = s.control(ctx, t, func(ctl *controlapi.Client) (err error) {
-		keys, err = ctl.HostKeys(ctx, t.user, t.server)
+		keys, err = ctl.HostKeys(ctx)
 		return err
 	})
 	if err != nil {

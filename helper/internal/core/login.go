@@ -20,7 +20,7 @@ func (s *Service) Login(ctx context.Context, rawURL, token string) (*store.Hub, 
 	if token == "" {
 		return nil, fail(CodeUsage, nil, "the token is empty: create one at %shub/token", base)
 	}
-	api := hubapi.NewClient(base, token, s.HTTP)
+	api := hubapi.NewClient(base, token, s.httpClient(30*time.Second))
 	u, err := api.CurrentUser(ctx)
 	if err != nil {
 		return nil, classify(base.String(), err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/hubssh/hubssh/helper/internal/store"
 	"github.com/hubssh/hubssh/internal/controlapi"
@@ -39,13 +40,13 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 	var hostKeys []string
 	var info controlapi.Info
 	err = s.control(ctx, t, func(ctl *controlapi.Client) error {
-		if _, err := ctl.AddKey(ctx, t.user, t.server, string(pub)); err != nil {
+		if _, err := ctl.AddKey(ctx, string(pub)); err != nil {
 			return err
 		}
-		if hostKeys, err = ctl.HostKeys(ctx, t.user, t.server); err != nil {
+		if hostKeys, err = ctl.HostKeys(ctx); err != nil {
 			return err
 		}
-		info, err = ctl.Info(ctx, t.user, t.server)
+		info, err = ctl.Info(ctx)
 		return err
 	})
 	if err != nil {
@@ -57,7 +58,11 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 	}
 	err = s.Store.Update(func(st *store.State) error {
 		if h := st.Hub(t.hub); h != nil {
-			h.AddServer(store.Server{User: t.user, Name: t.server, Alias: alias, Folder: info.Home, Login: info.User})
+			rec := store.Server{User: t.user, Name: t.server, Alias: alias, Folder: info.Home, Login: info.User}
+			if t.serverURL != nil {
+				rec.URL = t.serverURL.String()
+			}
+			h.AddServer(rec)
 		}
 		return nil
 	})
@@ -81,7 +86,7 @@ func (s *Service) Prepare(ctx context.Context, hubRef, user, server string, prog
 func (s *Service) control(ctx context.Context, t *target, f func(*controlapi.Client) error) error {
 	err := s.retryOutage(ctx, t.hub, func() error {
 		return s.useServerToken(ctx, t, func(tok string) error {
-			err := f(&controlapi.Client{Base: t.api.Base(), Token: tok, HTTP: s.HTTP})
+			err := f(&controlapi.Client{Server: t.serverBase(), Token: tok, HTTP: s.httpClient(60 * time.Second)})
 			var se *controlapi.StatusError
 			if errors.As(err, &se) && se.TokenRejected() {
 				return &errTokenRejected{status: se.Code, err: err}
@@ -118,12 +123,23 @@ func (s *Service) ensureRunning(ctx context.Context, t *target, options map[stri
 		return s.userError(ctx, t, err)
 	}
 	if u.Servers[t.server].Running() {
+		t.learnServerURL(u.Servers[t.server])
 		return nil
 	}
 	if err := t.api.Spawn(ctx, t.user, t.server, options, progress); err != nil {
 		return s.ensureRunningError(ctx, t, err)
 	}
+	// The model of a stopped server has no URL; the started one has.
+	s.refreshServerURL(ctx, t)
 	return nil
+}
+
+// refreshServerURL asks the hub where t's server lives and reports whether
+// that differs from the URL used so far (the hub moved to subdomains, or a
+// flag-form target assumed the hub's own host).
+func (s *Service) refreshServerURL(ctx context.Context, t *target) bool {
+	u, err := t.api.User(ctx, t.user)
+	return err == nil && u.Servers[t.server].Running() && t.learnServerURL(u.Servers[t.server])
 }
 
 // ensureRunningError explains why a spawn did not give a running server.
@@ -176,7 +192,7 @@ func (s *Service) controlFailure(t *target, err error) error {
 		switch {
 		case se.Code == http.StatusNotFound:
 			return fail(CodeServer, err, "%s has no hubsshd (%s answered 404): ask the hub's admin to install it in the server image (docs/hubsshd.md)",
-				t.label(), "/"+controlapi.Path(t.user, t.server, ""))
+				t.label(), t.serverBase().Path+controlapi.Path(""))
 		case se.Code/100 == 3:
 			return fail(CodeServer, err, "%s stopped while hubssh was preparing it: connect again", t.label())
 		}

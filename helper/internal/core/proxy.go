@@ -95,7 +95,7 @@ func (s *Service) proxyTarget(ctx context.Context, pt ProxyTarget) (t *target, c
 			return nil, false, fail(CodeAuth, nil, "not logged in to %s: run \"hubssh login %s\", or put a token from %shub/token in %s",
 				base, base, base, store.TokenEnv)
 		}
-		t = &target{hub: base.String(), api: hubapi.NewClient(base, tok, s.HTTP), user: pt.User, server: pt.Server}
+		t = &target{hub: base.String(), api: hubapi.NewClient(base, tok, s.httpClient(30*time.Second)), user: pt.User, server: pt.Server}
 	}
 	// A hub named on the command line may be mistyped: check it once,
 	// without waiting out "outages" of an address that is no hub at all.
@@ -118,15 +118,15 @@ func (s *Service) proxyTarget(ctx context.Context, pt ProxyTarget) (t *target, c
 // the hub says it is stopped (if start), minting a new server token when
 // the server rejects the cached one, and waiting out an outage of the hub.
 func (s *Service) dialServer(ctx context.Context, t *target, start bool, progress func(hubapi.Event)) (*tunnel.Conn, error) {
-	wsURL := hubapi.WebsocketURL(t.api.Base(), t.user, t.server)
-	started := false
+	started, refreshed := false, false
 	for {
+		wsURL := hubapi.WebsocketURL(t.serverBase())
 		var c *tunnel.Conn
 		var he *tunnel.HandshakeError
 		err := s.retryOutage(ctx, t.hub, func() error {
 			return s.useServerToken(ctx, t, func(tok string) error {
 				var err error
-				c, err = tunnel.Dial(ctx, wsURL, tok, s.HTTP)
+				c, err = tunnel.Dial(ctx, wsURL, tok, s.httpClient(0))
 				if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden) {
 					return &errTokenRejected{status: he.Status, err: err}
 				}
@@ -153,6 +153,10 @@ func (s *Service) dialServer(ctx context.Context, t *target, start bool, progres
 			return nil, s.serverRefused(ctx, t, rej)
 		case !errors.As(err, &he) || he.Status == 0 || gatewayError(he.Status):
 			return nil, s.classify(t.hub, err)
+		case he.Status == http.StatusNotFound && !refreshed && s.refreshServerURL(ctx, t):
+			// The server lives elsewhere (subdomain_host): try there.
+			refreshed = true
+			continue
 		case he.Status == http.StatusNotFound:
 			return nil, s.notInstalled(ctx, t, err)
 		case started:
@@ -176,7 +180,7 @@ func (s *Service) notInstalled(ctx context.Context, t *target, err error) error 
 		return fail(CodeServer, err, "%s %s: start it with \"hubssh start\" or from %shub/home, then connect again", t.label(), stateText(u.Servers[t.server]), t.hub)
 	}
 	return fail(CodeServer, err, "%s is running, but /%s answered HTTP 404: hubsshd is not installed in this server's image; ask your hub admin to install it (docs/hubsshd.md)",
-		t.label(), hubapi.SSHDPath(t.user, t.server))
+		t.label(), t.serverBase().Path+hubapi.SSHDEntry)
 }
 
 func stateText(srv *hubapi.Server) string {

@@ -54,6 +54,9 @@ type Server struct {
 	Alias  string `json:"alias"`
 	Folder string `json:"folder,omitempty"` // the server's home, for editors
 	Login  string `json:"login,omitempty"`  // the account sessions run as, for the User line
+	// URL is the server's URL as the hub reported it at connect time: on
+	// its own host when the hub uses subdomain_host.
+	URL string `json:"url,omitempty"`
 }
 
 // State is hubs.json.
