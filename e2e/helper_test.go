@@ -127,9 +127,9 @@ func TestHelperJourney(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		managed, _ := os.ReadFile(filepath.Join(h.dir, ".ssh", "hubssh", "config"))
+		managed, _ := os.ReadFile(userCfg)
 		if !strings.Contains(string(managed), "Host "+alias+"\n") || !strings.Contains(string(managed), "  User "+me.Username+"\n") {
-			t.Errorf("managed config lacks User %s (hubsshd runs as this machine's user here):\n%s", me.Username, managed)
+			t.Errorf("~/.ssh/config lacks User %s (hubsshd runs as this machine's user here):\n%s", me.Username, managed)
 		}
 	})
 	step("plain ssh auto-starts a culled server", func(t *testing.T) {
@@ -176,13 +176,13 @@ func TestHelperJourney(t *testing.T) {
 		if r.code != 1 || !found {
 			t.Errorf("exit %d, checks %+v", r.code, out.Checks)
 		}
-		// connect puts hubssh's two lines back on top, above the user's
-		// block, which stays as the user wrote it.
+		// connect puts hubssh's block back on top, above the user's
+		// Host block, which stays as the user wrote it.
 		if r = h.hubssh(t, "", "connect", "--prepare-only"); r.code != 0 {
 			t.Fatalf("connect: %d %s", r.code, r.stderr)
 		}
 		fixed, _ := os.ReadFile(userCfg)
-		if !strings.HasPrefix(string(fixed), "# Added by hubssh") || !strings.Contains(string(fixed), override) {
+		if !strings.HasPrefix(string(fixed), "# >>> hubssh:") || !strings.Contains(string(fixed), override) {
 			t.Errorf("after connect:\n%s", fixed)
 		}
 		if r = h.hubssh(t, "", "doctor"); r.code != 0 {

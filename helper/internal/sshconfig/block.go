@@ -92,10 +92,11 @@ func findBlock(cfg []byte) (start, end int, err error) {
 }
 
 // SetBlock returns the user's config with hubssh's block holding body: in
-// place when the block is there (the user may have moved it), else on top,
-// before the first Host or Match line, where OpenSSH gives its options
-// precedence over the user's "Host *" (first value wins). Lines of the
-// older Include form (legacy, the managed file's path) are taken out.
+// place when the block is there before any Host or Match line of the
+// user's (who may have moved it below comments or global options), else on
+// top, where OpenSSH gives its options precedence over the user's
+// "Host *" (first value wins). Lines of the older Include form (legacy, the
+// managed file's path) are taken out.
 func SetBlock(old, body []byte, legacy string) ([]byte, error) {
 	rest, err := removeLegacy(old, legacy)
 	if err != nil {
@@ -105,6 +106,11 @@ func SetBlock(old, body []byte, legacy string) ([]byte, error) {
 	start, end, err := findBlock(rest)
 	if err != nil {
 		return nil, err
+	}
+	if start >= 0 && hostOrMatchIn(rest[:start]) {
+		// Below a Host or Match line the user's options win: move it up.
+		rest = append(append([]byte{}, rest[:start]...), rest[end:]...)
+		start = -1
 	}
 	if start < 0 {
 		return append(block, rest...), nil
@@ -132,6 +138,18 @@ func RemoveBlock(old []byte, legacy string) ([]byte, error) {
 func HasBlock(cfg []byte) (bool, error) {
 	start, _, err := findBlock(cfg)
 	return start >= 0, err
+}
+
+// hostOrMatchIn reports whether cfg has a Host or Match line (OpenSSH's
+// "Keyword value" and "Keyword=value" forms, any case).
+func hostOrMatchIn(cfg []byte) bool {
+	for _, line := range strings.Split(string(cfg), "\n") {
+		f := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '=' || r == '\r' })
+		if len(f) > 0 && (strings.EqualFold(f[0], "host") || strings.EqualFold(f[0], "match")) {
+			return true
+		}
+	}
+	return false
 }
 
 // removeLegacy drops the older marker and Include lines wherever they are.

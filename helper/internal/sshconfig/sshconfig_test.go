@@ -71,18 +71,26 @@ func TestSetBlockGolden(t *testing.T) {
 	}
 }
 
-// TestSetBlockInPlace: a block the user moved is replaced where it is,
-// and a new body replaces the old one whole.
+// TestSetBlockInPlace: a block the user moved below comments or global
+// options is replaced where it is, a new body replacing the old one whole;
+// one below a Host or Match line (where the user's options would win) goes
+// back to the top.
 func TestSetBlockInPlace(t *testing.T) {
 	first, _ := SetBlock(nil, []byte(body), "")
-	cfg := "Host a\n  User b\n" + string(first) + "Host c\n"
-	out, err := SetBlock([]byte(cfg), []byte("Host other\n"), "")
-	if err != nil {
-		t.Fatal(err)
+	newBlock := string(renderBlock([]byte("Host other\n"), "\n"))
+	tests := []struct{ name, before, after, want string }{
+		{"below comments and options", "# mine\nUser b\n", "Host c\n", "# mine\nUser b\n" + newBlock + "Host c\n"},
+		{"below a Host line", "Host a\n  User b\n", "Host c\n", newBlock + "Host a\n  User b\nHost c\n"},
+		{"below Match=all", "match=all\n", "", newBlock + "match=all\n"},
 	}
-	want := "Host a\n  User b\n" + string(renderBlock([]byte("Host other\n"), "\n")) + "Host c\n"
-	if string(out) != want {
-		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	for _, tt := range tests {
+		out, err := SetBlock([]byte(tt.before+string(first)+tt.after), []byte("Host other\n"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != tt.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tt.name, out, tt.want)
+		}
 	}
 }
 
