@@ -6,6 +6,10 @@ REQS=$ROOT/scripts/requirements-hub.txt
 # an unchanged file reuses it across checkouts and CI runs on one machine.
 VENV=$CACHE/venv-$(sha256sum "$REQS" | cut -c1-12)
 CHP=$ROOT/node_modules/.bin/configurable-http-proxy
+# Older JupyterHub majors still widely deployed: the end-to-end suite runs a
+# subset against each (scripts/test), "MAJOR:requirements" pairs.
+OLD_HUBS="5:$ROOT/scripts/requirements-hub-5.txt 4:$ROOT/scripts/requirements-hub-4.txt"
+hub_venv() { echo "$CACHE/venv-$(sha256sum "$1" | cut -c1-12)"; }
 BIN=$ROOT/bin
 
 say() { printf '%s\n' "$*" >&2; }
