@@ -4,15 +4,26 @@ import * as vscode from 'vscode';
 import { Helper } from './helper';
 import { addHub, hubLabel, pickHub, pickServer, serverLabel } from './pick';
 import { Hub, PrepareResult } from './protocol';
-import { findFlavour, recommendedFlavour, remoteAuthority, resolveFolder } from './remote';
+import { findFlavour, Flavour, recommendedFlavour, remoteAuthority, resolveFolder } from './remote';
 import { Node } from './tree';
 import { Cmd, renderChecks, showError, withHubProgress } from './ui';
 
-/** Opens the Remote-SSH window; tests replace it (no window opens there). */
+/**
+ * How Connect opens a server: a Remote-SSH window, or, in an editor without
+ * a remote extension (code-server, an air-gapped site), an integrated
+ * terminal running `ssh ALIAS`.
+ */
+export type OpenMode = 'window' | 'terminal';
+
+/** Opens the server; tests replace it (no window opens there). */
 export interface Opener {
-  /** True when an ssh-remote extension is installed (offers one if not). */
-  ready(): Promise<boolean>;
+  /**
+   * How the server can be opened here; offers to install a remote
+   * extension when none is. Undefined: the user cancelled.
+   */
+  ready(): Promise<OpenMode | undefined>;
   open(uri: vscode.Uri, prepared: PrepareResult): Promise<void>;
+  openTerminal(prepared: PrepareResult): Promise<void>;
 }
 
 export interface Settings {
@@ -64,7 +75,8 @@ export class Commands {
    */
   async connect(node?: Node): Promise<vscode.Uri | undefined> {
     const title = 'Connect to JupyterHub';
-    if (!(await this.opener.ready())) {
+    const mode = await this.opener.ready();
+    if (!mode) {
       return undefined;
     }
     const h = await this.helper();
@@ -85,6 +97,11 @@ export class Commands {
     this.changed();
     if (!res) {
       this.cancelled(hub, server);
+      return undefined;
+    }
+    if (mode === 'terminal') {
+      this.log.info(`opening a terminal: ssh -F ${res.sshConfig} ${res.alias}`);
+      await this.opener.openTerminal(res);
       return undefined;
     }
     const folder = resolveFolder(res.folder, settings.defaultFolder);
@@ -223,23 +240,52 @@ export class Commands {
   }
 }
 
-/** The real opener: a Remote-SSH window through whichever flavour is installed. */
+const continueInTerminal = 'Continue in a Terminal';
+
+/**
+ * The real opener: a Remote-SSH window through whichever flavour is
+ * installed, or a terminal when there is none and the user goes on without.
+ */
 export class RemoteSSHOpener implements Opener {
-  async ready(): Promise<boolean> {
+  async ready(): Promise<OpenMode | undefined> {
     if (findFlavour(vscode.extensions.all)) {
-      return true;
+      return 'window';
     }
     const rec = recommendedFlavour(vscode.env.appName);
+    const install = `Install ${rec.label}`;
+    // Notifications, not modal dialogs: a notification stays put while the
+    // user reads it, and VS Code's test hosts refuse modals.
     const picked = await vscode.window.showWarningMessage(
-      `Opening a JupyterHub server needs an SSH remote extension; ${rec.label} (${rec.id}) works with hubssh.`,
-      { modal: true, detail: 'hubssh still writes the ssh config: `ssh ALIAS` works from any terminal without it.' },
-      'Install',
+      `Opening a JupyterHub server in a window needs an SSH remote extension; ${rec.label} (${rec.id}) works with hubssh. ` +
+        'Without it, hubssh still signs you in, starts the server and writes the ssh config, then opens a terminal running "ssh ALIAS".',
+      install,
+      continueInTerminal,
     );
-    if (picked !== 'Install') {
-      return false;
+    if (picked === continueInTerminal) {
+      return 'terminal';
     }
-    await vscode.commands.executeCommand('workbench.extensions.installExtension', rec.id);
-    return findFlavour(vscode.extensions.all) !== undefined;
+    if (picked !== install) {
+      return undefined;
+    }
+    try {
+      await vscode.commands.executeCommand('workbench.extensions.installExtension', rec.id);
+    } catch (err) {
+      return this.installFailed(rec, installCause(err));
+    }
+    if (findFlavour(vscode.extensions.all)) {
+      return 'window';
+    }
+    return this.installFailed(rec, 'it is not active yet; reload the window, then connect again');
+  }
+
+  /** Says what failed and the two ways on; the terminal way if picked. */
+  private async installFailed(rec: Flavour, cause: string): Promise<OpenMode | undefined> {
+    const picked = await vscode.window.showErrorMessage(
+      `Could not install ${rec.label}: ${cause}. Install ${rec.id} by hand (Extensions view, or "Extensions: Install from VSIX…" ` +
+        'with a file downloaded elsewhere) and connect again, or continue now in a terminal running "ssh ALIAS".',
+      continueInTerminal,
+    );
+    return picked === continueInTerminal ? 'terminal' : undefined;
   }
 
   async open(uri: vscode.Uri): Promise<void> {
@@ -247,5 +293,28 @@ export class RemoteSSHOpener implements Opener {
     const empty = !vscode.workspace.workspaceFolders?.length && !vscode.workspace.workspaceFile;
     await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: !empty });
   }
+
+  async openTerminal(p: PrepareResult): Promise<void> {
+    // -F: the file hubssh wrote, whatever the editor's idea of HOME (ssh
+    // itself reads ~ from the password database).
+    const t = vscode.window.createTerminal({ name: `JupyterHub: ${p.alias}`, shellPath: 'ssh', shellArgs: ['-F', p.sshConfig, p.alias] });
+    t.show();
+    void vscode.window.showInformationMessage(`Connected in a terminal. From any terminal: ssh ${p.alias}`, 'Copy Alias').then((picked) => {
+      if (picked) {
+        void vscode.env.clipboard.writeText(p.alias);
+      }
+    });
+  }
 }
 
+/**
+ * One clause for a failed install: an unreachable gallery (offline, a
+ * blocked marketplace, an air-gapped site) said as such, with the error.
+ */
+export function installCause(err: unknown): string {
+  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
+  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|ECONNRESET|getaddrinfo|Failed to fetch|offline/i.test(msg)) {
+    return `the extension gallery could not be reached (${msg})`;
+  }
+  return msg || 'the editor gave no reason';
+}

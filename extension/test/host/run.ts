@@ -81,6 +81,38 @@ async function driveConnect(page: Page, hubUrl: string, token: string): Promise<
   await page.keyboard.press('Enter');
 }
 
+/** Clicks the button labelled label in the notification that shows text. */
+async function notificationButton(page: Page, text: string, label: string): Promise<string> {
+  const box = page.locator('.notification-toast', { hasText: text });
+  await box.waitFor({ timeout: 60_000 });
+  const all = (await box.textContent()) ?? '';
+  await box.locator('.monaco-button', { hasText: label }).first().click();
+  return all;
+}
+
+/**
+ * What a user of an editor without a remote extension does: Connect, the
+ * offered install (which fails: the gallery is a closed port), the dialog
+ * that says so, "Continue in a Terminal", the hub and the server.
+ */
+async function driveWithoutRemote(page: Page): Promise<void> {
+  await page.keyboard.press('F1');
+  await waitQuickInput(page, '>');
+  await page.keyboard.type('JupyterHub: Connect to JupyterHub');
+  await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Connect to JupyterHub"]', { timeout: 60_000 });
+  await page.keyboard.press('Enter');
+  await notificationButton(page, 'needs an SSH remote extension', 'Install Open Remote - SSH');
+  const failed = await notificationButton(page, 'Could not install', 'Continue in a Terminal');
+  if (!failed.includes('Could not install Open Remote - SSH: the extension gallery could not be reached (')) {
+    throw new Error(`the failed install said: ${failed}`);
+  }
+  console.log(`  [runner] the failed install said: ${failed.replace(/\s+/g, ' ').slice(0, 300)}`);
+  await waitQuickInput(page, 'Add a JupyterHub');
+  await page.keyboard.press('Enter');
+  await waitQuickInput(page, 'Default server');
+  await page.keyboard.press('Enter');
+}
+
 async function main(): Promise<number> {
   const cs = process.env.HUBSSH_CODE_SERVER;
   if (!cs) {
@@ -179,6 +211,8 @@ async function main(): Promise<number> {
       deadline.catch(reject);
       waitSignal(signal, 'palette', deadline)
         .then(() => driveConnect(page, hub.url, hub.tokens.alice))
+        .then(() => waitSignal(signal, 'no-remote', deadline))
+        .then(() => driveWithoutRemote(page))
         .catch((err: Error) => reject(new Error(`driving the palette: ${err.message}`)));
     });
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Commands, Opener, RemoteSSHOpener } from '../../src/commands';
+import { Commands, installCause, Opener, OpenMode, RemoteSSHOpener } from '../../src/commands';
 import { Helper, HelperError } from '../../src/helper';
 import { Hub, PrepareParams, PrepareResult, ProgressValue, ServerInfo } from '../../src/protocol';
 import { ensureServerForAuthority } from '../../src/reopen';
@@ -76,13 +76,17 @@ class FakeHelper {
 }
 
 class FakeOpener implements Opener {
-  isReady = true;
+  mode: OpenMode | undefined = 'window';
   opened: Array<{ uri: string; alias: string }> = [];
+  terminals: string[] = [];
   async ready() {
-    return this.isReady;
+    return this.mode;
   }
   async open(uri: vscode.Uri, p: PrepareResult) {
     this.opened.push({ uri: uri.toString(), alias: p.alias });
+  }
+  async openTerminal(p: PrepareResult) {
+    this.terminals.push(p.alias);
   }
 }
 
@@ -172,11 +176,21 @@ describe('Connect to JupyterHub', () => {
     assert.strictEqual(opener.opened[0].uri, `vscode-remote://ssh-remote+${hex}/home/Alice/work`);
   });
 
-  it('stops before anything when no ssh-remote extension is there and the user declines', async () => {
+  it('stops before anything when no ssh-remote extension is there and the user cancels', async () => {
     const { helper, opener, cmds } = setup();
-    opener.isReady = false;
+    opener.mode = undefined;
     assert.strictEqual(await cmds.connect(), undefined);
     assert.deepStrictEqual(helper.calls, []);
+  });
+
+  it('without a remote extension, goes all the way and opens a terminal on the alias', async () => {
+    const { helper, opener, cmds } = setup();
+    opener.mode = 'terminal';
+    helper.hubsList = [hubA];
+    assert.strictEqual(await cmds.connect({ kind: 'server', hub: hubA, server: { name: '', state: 'stopped' } }), undefined);
+    assert.ok(helper.calls.some((c) => c.startsWith('prepare')), helper.calls.join(', '));
+    assert.deepStrictEqual(opener.terminals, ['hub.example.org-alice']);
+    assert.deepStrictEqual(opener.opened, []);
   });
 
   it('on cancel, opens nothing and offers to stop the spawn', async () => {
@@ -339,7 +353,7 @@ describe('RemoteSSHOpener', () => {
       mock.reset();
       mock.extensions = [{ id }];
       const o = new RemoteSSHOpener();
-      assert.strictEqual(await o.ready(), true);
+      assert.strictEqual(await o.ready(), 'window');
       assert.deepStrictEqual(mock.messages, []);
       await o.open(uri as unknown as vscode.Uri);
       assert.deepStrictEqual(mock.opened, ['vscode-remote://ssh-remote+hub.example.org-alice/home/alice']);
@@ -364,19 +378,64 @@ describe('RemoteSSHOpener', () => {
     it(`offers ${id} in ${app} when no ssh-remote extension is installed`, async () => {
       mock.reset();
       mock.appName = app;
-      mock.answer = (m) => (m.modal ? 'Install' : undefined);
+      mock.answer = (m) => m.items.find((i) => i.startsWith('Install '));
       // What the editor's install command does: the extension appears.
       mock.commands.set('workbench.extensions.installExtension', (x: string) => mock.extensions.push({ id: x }));
-      assert.strictEqual(await new RemoteSSHOpener().ready(), true);
+      assert.strictEqual(await new RemoteSSHOpener().ready(), 'window');
       assert.match(mock.messages[0].text, new RegExp(id.replace(/\./g, '\\.')));
       assert.deepStrictEqual(mock.executed.map((e) => [e.command, e.args[0]]), [['workbench.extensions.installExtension', id]]);
     });
   }
 
-  it('declining the install stops the connect', async () => {
+  it('dismissing the offer stops the connect', async () => {
     mock.reset();
     mock.answer = () => undefined;
-    assert.strictEqual(await new RemoteSSHOpener().ready(), false);
+    assert.strictEqual(await new RemoteSSHOpener().ready(), undefined);
     assert.deepStrictEqual(mock.executed, []);
+  });
+
+  it('"Continue in a Terminal" goes on without a remote extension', async () => {
+    mock.reset();
+    mock.answer = (m) => (m.items.includes('Continue in a Terminal') ? 'Continue in a Terminal' : undefined);
+    assert.strictEqual(await new RemoteSSHOpener().ready(), 'terminal');
+    assert.deepStrictEqual(mock.messages[0].items, ['Install Remote - SSH (Microsoft)', 'Continue in a Terminal']);
+    assert.deepStrictEqual(mock.executed, []);
+  });
+
+  it('a failed install is one sentence with the ways on, and the terminal way works', async () => {
+    mock.reset();
+    mock.appName = 'code-server';
+    mock.commands.set('workbench.extensions.installExtension', () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+    });
+    mock.answer = (m) => (m.level === 'warning' ? m.items[0] : 'Continue in a Terminal');
+    assert.strictEqual(await new RemoteSSHOpener().ready(), 'terminal');
+    const err = mock.messages[1];
+    assert.ok(
+      err.text.startsWith('Could not install Open Remote - SSH: the extension gallery could not be reached (connect ECONNREFUSED 127.0.0.1:9). Install jeanp413.open-remote-ssh by hand'),
+      err.text,
+    );
+    assert.strictEqual(err.level, 'error');
+    assert.deepStrictEqual(err.items, ['Continue in a Terminal']);
+  });
+
+  it('the terminal runs ssh on the alias with the config hubssh wrote, and offers the alias', async () => {
+    mock.reset();
+    mock.answer = (m) => m.items[0];
+    await new RemoteSSHOpener().openTerminal({ hub: '', user: 'alice', server: '', alias: 'hub-alice', folder: '/home/alice', sshConfig: '/home/me/.ssh/config' });
+    assert.deepStrictEqual(mock.terminals, [{ name: 'JupyterHub: hub-alice', shellPath: 'ssh', shellArgs: ['-F', '/home/me/.ssh/config', 'hub-alice'], shown: true }]);
+    await tick();
+    assert.strictEqual(mock.clipboard, 'hub-alice');
+  });
+
+  it('installCause', () => {
+    const cases: Array<[unknown, string]> = [
+      [new Error('getaddrinfo ENOTFOUND open-vsx.org'), 'the extension gallery could not be reached (getaddrinfo ENOTFOUND open-vsx.org)'],
+      [new Error('Extension is not compatible\nwith this version'), 'Extension is not compatible'],
+      ['', 'the editor gave no reason'],
+    ];
+    for (const [err, want] of cases) {
+      assert.strictEqual(installCause(err), want);
+    }
   });
 });

@@ -170,6 +170,8 @@ class Mock {
   workspaceFolders: Array<{ uri: Uri }> | undefined;
   progress: Array<{ title: string; reports: Array<{ increment?: number; message?: string }>; cancel: () => void }> = [];
   logLines: string[] = [];
+  terminals: Array<{ name?: string; shellPath?: string; shellArgs?: string[]; shown: boolean }> = [];
+  clipboard = '';
 
   reset(): void {
     Object.assign(this, new Mock());
@@ -258,6 +260,11 @@ export const window = {
     return task({ report: (r: any) => rec.reports.push(r) }, src.token);
   },
   showTextDocument: async (doc: any) => doc,
+  createTerminal: (opts: { name?: string; shellPath?: string; shellArgs?: string[] }) => {
+    const t = { ...opts, shown: false };
+    mock.terminals.push(t);
+    return { show: () => (t.shown = true), dispose: () => undefined };
+  },
   createTreeView: () => ({ visible: false, onDidChangeVisibility: new EventEmitter<any>().event, dispose: () => undefined }),
 };
 
@@ -293,6 +300,11 @@ export const workspace = {
 export const env = {
   get appName() {
     return mock.appName;
+  },
+  clipboard: {
+    writeText: async (s: string) => {
+      mock.clipboard = s;
+    },
   },
   openExternal: async (uri: Uri) => {
     mock.opened.push(uri.toString());

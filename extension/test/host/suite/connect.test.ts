@@ -5,6 +5,8 @@
 // suite waits for the Remote-SSH window the extension would open (a web
 // workbench cannot open one) and checks it against the real hub and ssh.
 import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Api } from '../../../src/extension';
 import type { PrepareResult } from '../../../src/protocol';
@@ -29,7 +31,7 @@ describe('hubssh in a real extension host', () => {
     // No ssh-remote extension can run in a web workbench, and opening a
     // window would end this page: capture what would be opened instead.
     const wouldOpen = new Promise<{ uri: vscode.Uri; prepared: PrepareResult }>((resolve) => {
-      api.commands.opener.ready = async () => true;
+      api.commands.opener.ready = async () => 'window';
       api.commands.opener.open = async (uri, prepared) => resolve({ uri, prepared });
     });
     await signalRunner('palette');
@@ -78,5 +80,36 @@ describe('hubssh in a real extension host', () => {
     const text = doc.getText();
     assert.match(text, /All \d+ checks passed\./, text);
     assert.ok(!text.includes('❌'), text);
+  });
+
+  // code-server has no Remote-SSH, and its gallery here is a closed port:
+  // the runner clicks the offered install, reads the failure, and goes on
+  // in a terminal, which must really connect.
+  it('without a remote extension: a failed install says why, and "Continue in a Terminal" opens ssh on the alias', async () => {
+    const o = api.commands.opener as unknown as Record<string, unknown>;
+    delete o.ready; // the real RemoteSSHOpener's methods again
+    delete o.open;
+    const { alias, sshConfig, folder } = opened.prepared;
+    const marker = path.join(folder, 'hubssh-terminal-ok');
+    await fs.rm(marker, { force: true });
+    const term = new Promise<vscode.Terminal>((resolve) => {
+      const d = vscode.window.onDidOpenTerminal((t) => {
+        d.dispose();
+        resolve(t);
+      });
+    });
+    await signalRunner('no-remote');
+    const t = await term;
+    const opts = t.creationOptions as vscode.TerminalOptions;
+    assert.strictEqual(t.name, `JupyterHub: ${alias}`);
+    assert.deepStrictEqual([opts.shellPath, opts.shellArgs], ['ssh', ['-F', sshConfig, alias]]);
+    // Typed into the remote shell: the file appears in the server's home.
+    t.sendText('echo "terminal-ok $JUPYTERHUB_USER" > ~/hubssh-terminal-ok; exit');
+    let got = '';
+    for (let i = 0; i < 600 && !got; i++) {
+      got = await fs.readFile(marker, 'utf8').catch(() => '');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.strictEqual(got, 'terminal-ok alice\n');
   });
 });
