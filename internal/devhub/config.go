@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hubssh/hubssh/docs"
 	"github.com/hubssh/hubssh/internal/controlapi"
 )
 
@@ -93,34 +94,53 @@ func pyString(s string) string {
 	return string(b)
 }
 
+// docsBinary is where docs/hubsshd.md's by-hand configuration puts the
+// binary; serverProxyConfig puts the harness's there instead.
+const docsBinary = "/usr/local/bin/hubsshd"
+
 // serverProxyConfig is the single-user server's jupyter_server_config.json:
-// the jupyter-server-proxy entry "sshd" that starts hubsshd on a private unix
-// socket and relays raw websocket bytes to it (the same entry name and mode
-// as jupyter-sshd-proxy, so existing websocat ProxyCommand lines keep
-// working), and "sshd-control", the control API in HTTP mode.
-func serverProxyConfig(hubsshd, activityInterval string) ([]byte, error) {
-	sshdCmd := []string{hubsshd, "--socket", "{unix_socket}"}
-	if activityInterval != "" {
-		sshdCmd = append(sshdCmd, "--activity-interval", activityInterval)
+// the by-hand configuration of docs/hubsshd.md ("By hand: the binary and a
+// configuration file"), byte for byte but for the binary's path — the
+// jupyter-server-proxy entry "sshd" (hubsshd on a private unix socket,
+// raw websocket bytes, the entry name jupyter-sshd-proxy uses) and
+// "sshd-control", the control API in HTTP mode.
+func serverProxyConfig(hubsshd string) ([]byte, error) {
+	block, err := docsConfigBlock(docs.HubsshdMD)
+	if err != nil {
+		return nil, err
 	}
-	cfg := map[string]any{
-		"ServerProxy": map[string]any{
-			"servers": map[string]any{
-				"sshd": map[string]any{
-					"command":          sshdCmd,
-					"unix_socket":      true,
-					"raw_socket_proxy": true,
-					"timeout":          30,
-					"launcher_entry":   map[string]any{"enabled": false},
-				},
-				controlapi.EntryName: map[string]any{
-					"command":        []string{hubsshd, "--control-socket", "{unix_socket}"},
-					"unix_socket":    true,
-					"timeout":        30,
-					"launcher_entry": map[string]any{"enabled": false},
-				},
-			},
-		},
+	if strings.Count(block, `"`+docsBinary+`"`) != 2 {
+		return nil, fmt.Errorf("docs/hubsshd.md: the configuration block names %s %d times, want 2 (both entries)", docsBinary, strings.Count(block, docsBinary))
 	}
-	return json.MarshalIndent(cfg, "", "  ")
+	q, _ := json.Marshal(hubsshd)
+	out := strings.ReplaceAll(block, `"`+docsBinary+`"`, string(q))
+	var cfg struct {
+		ServerProxy struct {
+			Servers map[string]json.RawMessage `json:"servers"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &cfg); err != nil {
+		return nil, fmt.Errorf("docs/hubsshd.md: the configuration block is not JSON: %w", err)
+	}
+	if cfg.ServerProxy.Servers["sshd"] == nil || cfg.ServerProxy.Servers[controlapi.EntryName] == nil {
+		return nil, fmt.Errorf("docs/hubsshd.md: the configuration block lacks the sshd or %s entry", controlapi.EntryName)
+	}
+	return []byte(out), nil
+}
+
+// docsConfigBlock finds the one json code block of md that configures
+// ServerProxy.
+func docsConfigBlock(md []byte) (string, error) {
+	var found []string
+	parts := strings.Split(string(md), "```json\n")
+	for _, p := range parts[1:] {
+		body, _, ok := strings.Cut(p, "```")
+		if ok && strings.Contains(body, `"ServerProxy"`) {
+			found = append(found, body)
+		}
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("docs/hubsshd.md has %d json blocks configuring ServerProxy, want 1", len(found))
+	}
+	return found[0], nil
 }

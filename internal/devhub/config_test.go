@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -41,9 +42,23 @@ func TestHubConfigGolden(t *testing.T) {
 }
 
 func TestServerProxyConfigGolden(t *testing.T) {
-	got, err := serverProxyConfig("/opt/hubsshd", "")
+	got, err := serverProxyConfig("/opt/hub sshd/hubsshd")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "jupyter_server_config.json", append(got, '\n'))
+	golden(t, "jupyter_server_config.json", got)
+}
+
+// TestDocsConfigBlockErrors: a docs change that would leave the harness
+// without the admins' configuration fails here, with what to fix.
+func TestDocsConfigBlockErrors(t *testing.T) {
+	tests := []struct{ md, want string }{
+		{"no block\n", "has 0 json blocks"},
+		{"```json\n{\"ServerProxy\": {}}\n```\n```json\n{\"ServerProxy\": {}}\n```\n", "has 2 json blocks"},
+	}
+	for _, tt := range tests {
+		if _, err := docsConfigBlock([]byte(tt.md)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("docsConfigBlock(%q) = %v, want %q", tt.md, err, tt.want)
+		}
+	}
 }

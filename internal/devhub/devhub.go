@@ -40,7 +40,8 @@ type Options struct {
 	Dir     string   // state directory; created if missing
 	Users   []string // created at start, each with a token (default alice, bob)
 	Extra   string   // appended to jupyterhub_config.py
-	// ActivityInterval is hubsshd's --activity-interval (tests shorten it
+	// ActivityInterval is hubsshd's activity interval, through
+	// $HUBSSHD_ACTIVITY_INTERVAL in the servers' environment (tests shorten it
 	// to see SSH use reach the hub quickly); empty keeps hubsshd's default.
 	ActivityInterval string
 	// ServerConfigPy, if set, is Python appended to the single-user
@@ -119,6 +120,9 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	if _, set := env["TMPDIR"]; !set && tmp != "" {
 		env["TMPDIR"] = tmp
 	}
+	if o.ActivityInterval != "" {
+		env["HUBSSHD_ACTIVITY_INTERVAL"] = o.ActivityInterval
+	}
 	cfg := hubConfig(configParams{
 		dir: o.Dir, venv: o.Venv, chp: o.CHP,
 		publicPort: ports[0], hubPort: ports[1], proxyAPIPort: ports[2],
@@ -129,7 +133,7 @@ func Start(ctx context.Context, o Options) (*Hub, error) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, fmt.Errorf("write hub config: %w", err)
 	}
-	spc, err := serverProxyConfig(o.Hubsshd, o.ActivityInterval)
+	spc, err := serverProxyConfig(o.Hubsshd)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,10 @@ const (
 	envUser        = "JUPYTERHUB_USER"
 	envServerName  = "JUPYTERHUB_SERVER_NAME"
 	envIdleTimeout = "HUBSSHD_IDLE_TIMEOUT"
+	// envActivityInterval sets --activity-interval's default: the image's
+	// or spawner's environment reaches both entries, which the
+	// jupyter-server-proxy configuration (docs/hubsshd.md) leaves as is.
+	envActivityInterval = "HUBSSHD_ACTIVITY_INTERVAL"
 )
 
 type options struct {
@@ -61,16 +65,27 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		o.authorizedKeys = append(o.authorizedKeys, s)
 		return nil
 	})
-	idleDefault := time.Duration(0)
-	if v := getenv(envIdleTimeout); v != "" {
+	envDuration := func(name string, dflt time.Duration) (time.Duration, error) {
+		v := getenv(name)
+		if v == "" {
+			return dflt, nil
+		}
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("%s=%q is not a duration like 2h or 30m", envIdleTimeout, v)
+			return 0, fmt.Errorf("%s=%q is not a duration like 2h or 30m", name, v)
 		}
-		idleDefault = d
+		return d, nil
+	}
+	idleDefault, err := envDuration(envIdleTimeout, 0)
+	if err != nil {
+		return nil, err
+	}
+	activityDefault, err := envDuration(envActivityInterval, time.Minute)
+	if err != nil {
+		return nil, err
 	}
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", idleDefault, "close connections whose channels carried no data for this long, e.g. 2h (default $"+envIdleTimeout+", else never)")
-	fs.DurationVar(&o.activityInterval, "activity-interval", time.Minute, "how often SSH use is reported to the hub's idle culler")
+	fs.DurationVar(&o.activityInterval, "activity-interval", activityDefault, "how often SSH use is reported to the hub's idle culler (default $"+envActivityInterval+", else 1m)")
 	fs.BoolVar(&o.printVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -22,6 +23,7 @@ func TestParseFlags(t *testing.T) {
 		env      map[string]string
 		wantErr  string
 		wantIdle time.Duration
+		wantAct  time.Duration // 0: the default, 1m
 	}{
 		{name: "socket", args: []string{"--socket", "/tmp/s"}},
 		{name: "control", args: []string{"--control-socket", "/tmp/c"}},
@@ -30,6 +32,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "idle from env", args: []string{"--socket", "/a"}, env: map[string]string{envIdleTimeout: "2h"}, wantIdle: 2 * time.Hour},
 		{name: "flag beats env", args: []string{"--socket", "/a", "--idle-timeout", "30m"}, env: map[string]string{envIdleTimeout: "2h"}, wantIdle: 30 * time.Minute},
 		{name: "bad env", args: []string{"--socket", "/a"}, env: map[string]string{envIdleTimeout: "two hours"}, wantErr: "is not a duration"},
+		{name: "activity from env", args: []string{"--socket", "/a"}, env: map[string]string{envActivityInterval: "1s"}, wantAct: time.Second},
+		{name: "activity flag beats env", args: []string{"--socket", "/a", "--activity-interval", "5s"}, env: map[string]string{envActivityInterval: "1s"}, wantAct: 5 * time.Second},
+		{name: "bad activity env", args: []string{"--socket", "/a"}, env: map[string]string{envActivityInterval: "soon"}, wantErr: "HUBSSHD_ACTIVITY_INTERVAL"},
 		{name: "stray arg", args: []string{"--socket", "/a", "extra"}, wantErr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
@@ -46,6 +51,9 @@ func TestParseFlags(t *testing.T) {
 			}
 			if o.idleTimeout != tt.wantIdle {
 				t.Errorf("idle timeout %s, want %s", o.idleTimeout, tt.wantIdle)
+			}
+			if want := cmp.Or(tt.wantAct, time.Minute); o.activityInterval != want {
+				t.Errorf("activity interval %s, want %s", o.activityInterval, want)
 			}
 		})
 	}
