@@ -200,3 +200,35 @@ func TestEveryHostKeyPinned(t *testing.T) {
 		t.Errorf("HostKeyAlgorithms=ssh-rsa: exit %d, err %q; want no matching host key type", r.code, r.stderr)
 	}
 }
+
+// TestSFTPLikeSFTPServer: what OpenSSH's sftp gets from hubsshd where
+// sftp-server's behaviour is the reference: new files keep the mode the
+// client sends (less the server's umask), requests are 255 KiB
+// (limits@openssh.com), and a missing file is "not found", not a generic
+// failure. (OpenSSH 9.2's sftp makes "~/x" absolute itself; expand-path is
+// covered by sftpfront's unit tests.)
+func TestSFTPLikeSFTPServer(t *testing.T) {
+	s := newClientsSetup(t, "lee")
+	dir := t.TempDir()
+	for name, mode := range map[string]os.FileMode{"run.sh": 0o755, "secret": 0o600} {
+		os.WriteFile(filepath.Join(dir, name), []byte(name), mode)
+		os.Chmod(filepath.Join(dir, name), mode)
+	}
+	batch := "mkdir modes\ncd modes\npwd\nput " + dir + "/run.sh\nput " + dir + "/secret\n-get nothing-here " + dir + "/x\n"
+	r := s.run(t, batch, "sftp", "-vvv", "-b", "-", "-F", s.config, s.alias)
+	if r.code != 0 {
+		t.Fatalf("sftp: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	home := suite.hub.Home("lee")
+	if !strings.Contains(r.stdout, "Remote working directory: "+home+"/modes\n") {
+		t.Errorf("cd modes: %s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "using 261120 / 261120") {
+		t.Errorf("sftp did not size its requests by the server's limits:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, `File "`+home+`/modes/nothing-here" not found`) {
+		t.Errorf("get of a missing file:\n%s", r.stderr)
+	}
+	out := s.ssh(t, "cd modes && stat -c '%n %a' run.sh secret")
+	check(t, "modes on the server", strings.Fields(out.stdout), []string{"run.sh", "755", "secret", "600"})
+}

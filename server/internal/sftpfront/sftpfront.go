@@ -37,9 +37,13 @@ import (
 
 // SFTP packet types and status codes (draft-ietf-secsh-filexfer-02).
 const (
-	fxpRename  = 18
-	fxpSymlink = 20
-	fxpStatus  = 101
+	fxpVersion     = 2
+	fxpRename      = 18
+	fxpSymlink     = 20
+	fxpStatus      = 101
+	fxpName        = 104
+	fxpExtended    = 200
+	fxpExtendedRep = 201
 
 	fxOK               = 0
 	fxNoSuchFile       = 2
@@ -47,8 +51,8 @@ const (
 	fxFailure          = 4
 )
 
-// maxPacket bounds a request Front reads whole; the two it answers carry
-// two paths, far below it.
+// maxPacket bounds a request Front reads whole; the ones it answers carry
+// a path or two, far below it.
 const maxPacket = 1 << 18
 
 // Front is the io.ReadWriteCloser to hand pkg/sftp in place of the channel.
@@ -61,13 +65,18 @@ type Front struct {
 
 	// Read side, used by pkg/sftp's single reader.
 	hdr    [5]byte
-	hdrOut int // bytes of hdr not yet given to the reader
-	body   int // bytes of the current passed-through packet left to read
+	hdrOut int    // bytes of hdr not yet given to the reader
+	body   int    // bytes of the current passed-through packet left to read
+	replay []byte // a request read whole and passed on after all
 
 	// Write side: mu is held from the first byte of a packet to its last.
 	mu      sync.Mutex
 	outLeft int    // bytes of pkg/sftp's current packet still to come
 	partial []byte // a length prefix split across writes
+	// pkg/sftp's first reply, SSH_FXP_VERSION, is held until whole and
+	// sent with the extensions Front answers added (extended.go).
+	versionSent bool
+	version     []byte
 }
 
 // New returns a Front for ch, resolving relative paths against home, for
@@ -80,6 +89,11 @@ func New(ch io.ReadWriteCloser, home, clientVersion string) *Front {
 // answers.
 func (f *Front) Read(p []byte) (int, error) {
 	for {
+		if len(f.replay) > 0 {
+			n := copy(p, f.replay)
+			f.replay = f.replay[n:]
+			return n, nil
+		}
 		if f.hdrOut > 0 {
 			n := copy(p, f.hdr[len(f.hdr)-f.hdrOut:])
 			f.hdrOut -= n
@@ -101,13 +115,23 @@ func (f *Front) Read(p []byte) (int, error) {
 			return 0, fmt.Errorf("sftp: packet of length %d", length)
 		}
 		typ := f.hdr[4]
-		if (typ != fxpRename && typ != fxpSymlink) || length > maxPacket {
+		if (typ != fxpRename && typ != fxpSymlink && typ != fxpExtended) || length > maxPacket {
 			f.hdrOut, f.body = len(f.hdr), length-1
 			continue
 		}
 		req := make([]byte, length-1)
 		if _, err := io.ReadFull(f.ch, req); err != nil {
 			return 0, err
+		}
+		if typ == fxpExtended {
+			handled, err := f.extended(req)
+			if err != nil {
+				return 0, err
+			}
+			if !handled { // pkg/sftp's, as it came
+				f.replay = append(append([]byte{}, f.hdr[:]...), req...)
+			}
+			continue
 		}
 		if err := f.answer(typ, req); err != nil {
 			return 0, err
@@ -192,22 +216,34 @@ func statusOf(err error) (uint32, string) {
 
 // status writes an SSH_FXP_STATUS reply between pkg/sftp's packets.
 func (f *Front) status(id, code uint32, msg string) error {
-	body := binary.BigEndian.AppendUint32(nil, 0)
-	body = append(body, fxpStatus)
-	body = binary.BigEndian.AppendUint32(body, id)
-	body = binary.BigEndian.AppendUint32(body, code)
+	body := binary.BigEndian.AppendUint32(nil, code)
 	body = appendString(body, msg)
 	body = appendString(body, "")
-	binary.BigEndian.PutUint32(body, uint32(len(body)-4))
+	return f.reply(fxpStatus, id, body)
+}
+
+// reply writes one reply packet of Front's between pkg/sftp's.
+func (f *Front) reply(typ byte, id uint32, payload []byte) error {
+	pkt := binary.BigEndian.AppendUint32(nil, uint32(5+len(payload)))
+	pkt = append(pkt, typ)
+	pkt = binary.BigEndian.AppendUint32(pkt, id)
+	pkt = append(pkt, payload...)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.ch.Write(body)
+	_, err := f.ch.Write(pkt)
 	return err
 }
 
 // Write forwards pkg/sftp's replies, holding mu from a packet's first byte
 // to its last so that a reply of Front's never lands inside one.
 func (f *Front) Write(p []byte) (int, error) {
+	if !f.versionSent {
+		return f.writeVersion(p)
+	}
+	return f.writePackets(p)
+}
+
+func (f *Front) writePackets(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if f.outLeft == 0 {

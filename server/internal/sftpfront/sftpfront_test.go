@@ -158,6 +158,8 @@ func TestOtherRequestsPassThroughUnchanged(t *testing.T) {
 func TestRepliesNeverInterleave(t *testing.T) {
 	ch := &pipeChan{in: bytes.NewReader(nil)}
 	f := New(ch, t.TempDir(), "SSH-2.0-OpenSSH_9.2p1")
+	f.Write(versionPacket())
+	ch.out.Reset()
 	payload := bytes.Repeat([]byte{1}, 1000)
 	hdr := binary.BigEndian.AppendUint32(nil, uint32(1+4+4+len(payload)))
 	hdr = append(hdr, 103) // SSH_FXP_DATA

@@ -169,9 +169,13 @@ func (sess *session) prepareSFTP() bool {
 	// request: sftp put 110 → 142 MiB/s and get 195 → 225 MiB/s through the
 	// hub (docs/benchmarks.md). The sftp tests check every byte with it on.
 	// sftpfront answers the requests pkg/sftp gets wrong for users' files
-	// (relative symlink targets, rename onto an existing file, #16).
+	// (relative symlink targets, rename onto an existing file, #16) and the
+	// sftp-server extensions pkg/sftp lacks (limits, expand-path, …).
 	front := sftpfront.New(conn, sess.srv.cfg.Home, string(sess.conn.ssh.ClientVersion()))
-	srv, err := sftp.NewServer(front, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator())
+	// Reads as large as the limits@openssh.com sftpfront reports: OpenSSH's
+	// sftp then moves 255 KiB per request, as with sftp-server, not 32 KiB.
+	srv, err := sftp.NewServer(front, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator(),
+		sftp.WithMaxTxPacket(sftpfront.MaxData))
 	if err != nil {
 		sess.log.Warn("sftp", "err", err)
 		return false
