@@ -48,25 +48,9 @@ func (f *Front) extended(req []byte) (bool, error) {
 		b = binary.BigEndian.AppendUint64(b, 0)       // open handles: no limit of ours
 		return true, f.reply(fxpExtendedRep, id, b)
 	case "expand-path@openssh.com":
-		p, _, ok := readString(rest)
-		if !ok {
-			return true, f.status(id, fxFailure, "bad message")
-		}
-		full, err := f.expand(p)
-		if err != nil {
-			return true, f.status(id, fxNoSuchFile, err.Error())
-		}
-		return true, f.name(id, full)
+		return true, f.pathReply(id, rest, f.expand)
 	case "home-directory":
-		who, _, ok := readString(rest)
-		if !ok {
-			return true, f.status(id, fxFailure, "bad message")
-		}
-		home, err := f.homeOf(who)
-		if err != nil {
-			return true, f.status(id, fxNoSuchFile, err.Error())
-		}
-		return true, f.name(id, home)
+		return true, f.pathReply(id, rest, f.homeOf)
 	case "users-groups-by-id@openssh.com":
 		uids, rest, ok1 := readString(rest)
 		gids, _, ok2 := readString(rest)
@@ -128,6 +112,20 @@ func (f *Front) homeOf(who string) (string, error) {
 		return "", err
 	}
 	return u.HomeDir, nil
+}
+
+// pathReply answers a request whose one argument is a string with the
+// name resolve gives for it, or "no such file".
+func (f *Front) pathReply(id uint32, args []byte, resolve func(string) (string, error)) error {
+	arg, _, ok := readString(args)
+	if !ok {
+		return f.status(id, fxFailure, "bad message")
+	}
+	p, err := resolve(arg)
+	if err != nil {
+		return f.status(id, fxNoSuchFile, err.Error())
+	}
+	return f.name(id, p)
 }
 
 // name writes an SSH_FXP_NAME reply of one name with no attributes.
