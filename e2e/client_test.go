@@ -3,17 +3,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"os"
-	"os/exec"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hubssh/hubssh/internal/devhub"
 )
 
 // ensureServer starts a server once for the whole run and reports the
@@ -38,64 +33,44 @@ func ensureServer(t *testing.T, user, server string) {
 	t.Logf("measured: spawn of %s/%q took %.2f s", user, server, time.Since(t0).Seconds())
 }
 
-// client is one person's ssh setup for one server: a fresh key deployed, the
-// host key pinned, a throwaway ssh config naming hubssh as ProxyCommand.
+// client is one person's ssh setup for one server, made the way a user
+// makes it: "hubssh login" with the user's token, then "hubssh connect"
+// (key deployed, host keys pinned, the alias written into ~/.ssh/config).
+// Tools then run with that config and nothing else: no token in the
+// environment, the stored one is used.
 type client struct {
-	dir, config, alias, token, identity string
+	*userHome
+	config, alias, token, identity string
 }
 
 func newClient(t *testing.T, user, server string) *client {
 	t.Helper()
 	ensureServer(t, user, server)
-	c := newClientNoHostKey(t, user, server)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	pub, err := os.ReadFile(c.identity + ".pub")
-	if err != nil {
-		t.Fatal(err)
+	c := &client{userHome: newUserHome(t), token: suite.hub.Token(user)}
+	c.config = filepath.Join(c.dir, ".ssh", "config")
+	if r := c.hubssh(t, c.token+"\n", "login", "--token-stdin", suite.hub.URL.String()); r.code != 0 {
+		t.Fatalf("hubssh login: exit %d: %s", r.code, r.stderr)
 	}
-	if err := suite.hub.DeployKey(ctx, user, server, pub); err != nil {
-		t.Fatalf("deploy key through the control API: %v", err)
+	args := []string{"connect", "--prepare-only"}
+	if server != "" {
+		args = append(args, "--server", server)
 	}
-	hostKey, err := suite.hub.HostKey(ctx, user, server)
-	if err != nil {
-		t.Fatal(err)
+	r := c.hubssh(t, "", args...)
+	var p struct{ Alias string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &p) != nil {
+		t.Fatalf("hubssh %s: exit %d: %s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
-	c.write(t, user, server, hostKey)
+	c.alias = p.Alias
+	g := c.run(t, "", "ssh", "-G", c.alias)
+	for _, line := range strings.Split(g.stdout, "\n") {
+		if k, v, _ := strings.Cut(line, " "); k == "identityfile" && c.identity == "" {
+			c.identity = v
+		}
+	}
+	if c.identity == "" {
+		t.Fatalf("ssh -G %s names no IdentityFile:\n%s%s", c.alias, g.stdout, g.stderr)
+	}
 	return c
-}
-
-// newClientNoHostKey is a client for a server that is not running: no key
-// deployed, no host key known yet.
-func newClientNoHostKey(t *testing.T, user, server string) *client {
-	t.Helper()
-	dir := t.TempDir()
-	key, _, err := devhub.NewKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &client{
-		dir: dir, config: filepath.Join(dir, "ssh_config"), identity: key,
-		alias: "hub-" + user + "-" + server, token: suite.hub.Token(user),
-	}
-	c.write(t, user, server, "")
-	return c
-}
-
-func (c *client) write(t *testing.T, user, server, hostKey string) {
-	t.Helper()
-	cfg := devhub.SSHConfig{
-		Alias: c.alias, Hubssh: suite.hubssh, User: user, Server: server,
-		Identity: c.identity, KnownHosts: filepath.Join(c.dir, "known_hosts"),
-	}
-	if hostKey == "" {
-		// Nothing to pin yet: a key nobody holds, so a connection that
-		// got as far as the handshake would fail host key checking.
-		hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	}
-	if err := devhub.WriteClientFiles(c.config, suite.hub.URL.String(), cfg, hostKey); err != nil {
-		t.Fatal(err)
-	}
 }
 
 type result struct {
@@ -104,36 +79,16 @@ type result struct {
 	took           time.Duration
 }
 
-// run runs an OpenSSH tool (ssh, sftp, scp) with the client's config; the
-// token travels in the environment, as it would from a real setup.
+// run runs an OpenSSH tool (ssh, sftp, scp) with the client's config.
 func (c *client) run(t *testing.T, stdin string, tool string, args ...string) result {
 	t.Helper()
-	return c.runEnv(t, stdin, []string{"HUBSSH_TOKEN=" + c.token}, tool, args...)
+	return c.runEnv(t, stdin, nil, tool, args...)
 }
 
+// runEnv is run with env added to the user's environment.
 func (c *client) runEnv(t *testing.T, stdin string, env []string, tool string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	full := append([]string{"-F", c.config}, args...)
-	cmd := exec.CommandContext(ctx, tool, full...)
-	// A config directory of the client's own: the flag-form ProxyCommand
-	// never reads the machine user's hubssh state.
-	cmd.Env = append(append(os.Environ(), "HUBSSH_CONFIG_DIR="+filepath.Join(c.dir, "hubssh"), "HUBSSH_NO_KEYRING=1"), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Stdin = strings.NewReader(stdin)
-	t0 := time.Now()
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(t0)}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%s %v: %v", tool, args, err)
-	}
-	return r
+	return c.runWithEnv(t, append(c.env(), env...), stdin, tool, append([]string{"-F", c.config}, args...)...)
 }
 
 // hubsshLines returns the lines hubssh itself wrote among ssh's stderr.

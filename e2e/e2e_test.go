@@ -117,8 +117,7 @@ func TestFlagFormStartsAStoppedServer(t *testing.T) {
 	// bob's server was never started. "hubssh proxy --hub" starts it as
 	// "hubssh proxy ALIAS" does: one proxy path (#11), the hub's progress on
 	// stderr, nothing on stdout but the SSH stream.
-	c := newClientNoHostKey(t, "bob", "")
-	p := runProxy(t, c.token, "--user", "bob")
+	p := runProxy(t, suite.hub.Token("bob"), "--user", "bob")
 	if p.code != 0 || p.stdout != "" && !strings.HasPrefix(p.stdout, "SSH-2.0-hubsshd_") {
 		t.Errorf("hubssh proxy: exit %d stdout %.30q stderr %q; want 0 and at most hubsshd's banner", p.code, p.stdout, p.stderr)
 	}
@@ -177,7 +176,7 @@ func TestTokenNeverInArgvOrConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ssh", "-F", c.config, c.alias, "echo up; sleep 3")
-	cmd.Env = append(os.Environ(), "HUBSSH_TOKEN="+c.token)
+	cmd.Env = c.env()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func TestOpenSSHFeaturesThroughHub(t *testing.T) {
 	})
 	t.Run("-A and ssh-add -l", func(t *testing.T) {
 		agent := testutil.StartAgent(t, c.identity)
-		r := c.runEnv(t, "", []string{"HUBSSH_TOKEN=" + c.token, "SSH_AUTH_SOCK=" + agent}, "ssh", "-A", c.alias, "ssh-add -l")
+		r := c.runEnv(t, "", []string{"SSH_AUTH_SOCK=" + agent}, "ssh", "-A", c.alias, "ssh-add -l")
 		if r.code != 0 || !strings.Contains(r.stdout, "(ED25519)") {
 			t.Errorf("exit %d, out %q, err %q", r.code, r.stdout, r.stderr)
 		}
@@ -88,7 +88,7 @@ func TestOpenSSHFeaturesThroughHub(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := tt.cmd()
-			cmd.Env = append(os.Environ(), "HUBSSH_TOKEN="+c.token)
+			cmd.Env = c.env()
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 
@@ -16,7 +15,7 @@ func (c *client) background(t *testing.T, args ...string) *testutil.Buffer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "ssh", append([]string{"-F", c.config}, args...)...)
-	cmd.Env = append(os.Environ(), "HUBSSH_TOKEN="+c.token)
+	cmd.Env = c.env()
 	stderr := &testutil.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {

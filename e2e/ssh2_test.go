@@ -41,9 +41,9 @@ func TestOpenRemoteSSH(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "ssh2", "open-remote-ssh.js"))
-			cmd.Env = append(os.Environ(),
-				"SSH2_MODULE="+mod, "HUBSSH="+suite.hubssh, "HUB_URL="+suite.hub.URL.String(),
-				"HUB_USER=alice", "KEY="+c.identity, "HUBSSH_TOKEN="+c.token, "AGENT_SOCK="+agentSock,
+			cmd.Env = append(c.env(),
+				"SSH2_MODULE="+mod, "HUBSSH="+suite.hubssh, "ALIAS="+c.alias,
+				"HUB_USER=alice", "KEY="+c.identity, "AGENT_SOCK="+agentSock,
 				fmt.Sprintf("FORWARD_PORT=%d", tcp.Addr().(*net.TCPAddr).Port), "FORWARD_SOCK="+sockPath,
 			)
 			out, err := cmd.Output()

@@ -5,9 +5,10 @@
 // login-shell script of ~11 KB, then forwardOut (direct-tcpip) and
 // openssh_forwardOutStreamLocal (direct-streamlocal).
 //
-// Input (environment): SSH2_MODULE, HUBSSH, HUB_URL, HUB_USER, KEY,
-// HUBSSH_TOKEN (read by hubssh, never on argv), AGENT_SOCK (optional),
-// FORWARD_PORT, FORWARD_SOCK. Output: one JSON line on stdout; exit 0 when
+// Input (environment): SSH2_MODULE, HUBSSH, ALIAS (the host "hubssh
+// connect" wrote: its ProxyCommand is "hubssh proxy ALIAS", which reads the
+// user's stored token), HUB_USER, KEY, AGENT_SOCK (optional), FORWARD_PORT,
+// FORWARD_SOCK. Output: one JSON line on stdout; exit 0 when
 // every step ran, 1 with {"error": …} otherwise.
 'use strict';
 const { spawn } = require('child_process');
@@ -18,7 +19,7 @@ const env = process.env;
 const { Client } = require(env.SSH2_MODULE);
 
 function proxySocket() {
-  const child = spawn(env.HUBSSH, ['proxy', '--hub', env.HUB_URL, '--user', env.HUB_USER], {
+  const child = spawn(env.HUBSSH, ['proxy', env.ALIAS], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

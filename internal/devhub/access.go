@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/crypto/ssh"
 
@@ -85,46 +84,4 @@ func (h *Hub) AuthorizeKey(user string, pub []byte) error {
 		return fmt.Errorf("authorize key: %w", err)
 	}
 	return f.Close()
-}
-
-// SSHConfig is a throwaway ssh config entry for one server, with every
-// option DESIGN.md asks of a managed entry.
-type SSHConfig struct {
-	Alias        string
-	Hubssh       string // the hubssh binary
-	User, Server string
-	Identity     string // private key file
-	KnownHosts   string // file with the pinned host key
-}
-
-// Render returns the config text for Host Alias.
-func (c SSHConfig) Render(hub string) string {
-	proxy := fmt.Sprintf("%q proxy --hub %s --user %s", c.Hubssh, hub, c.User)
-	if c.Server != "" {
-		proxy += " --server " + c.Server
-	}
-	return strings.Join([]string{
-		"Host " + c.Alias,
-		"  ProxyCommand " + proxy,
-		fmt.Sprintf("  IdentityFile %q", c.Identity),
-		"  IdentitiesOnly yes",
-		fmt.Sprintf("  UserKnownHostsFile %q", c.KnownHosts),
-		"  StrictHostKeyChecking yes",
-		"  ServerAliveInterval 15",
-		"  ConnectTimeout 0",
-		"  LogLevel ERROR",
-		"",
-	}, "\n")
-}
-
-// WriteClientFiles pins hostKey for alias in knownHosts and writes the
-// config to path.
-func WriteClientFiles(path, hub string, c SSHConfig, hostKey string) error {
-	if err := os.WriteFile(c.KnownHosts, []byte(c.Alias+" "+hostKey+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write known_hosts: %w", err)
-	}
-	if err := os.WriteFile(path, []byte(c.Render(hub)), 0o600); err != nil {
-		return fmt.Errorf("write ssh config: %w", err)
-	}
-	return nil
 }

@@ -1,11 +1,13 @@
 // Command devhub runs a real JupyterHub on loopback with hubsshd in its user
-// servers. "devhub demo" is the README's main job: start the hub, start
-// alice's server, deploy a fresh key, pin the host key, write a throwaway ssh
-// config and open a live ssh session through hubssh. "devhub serve" keeps a
-// hub running for experiments. scripts/demo installs everything first.
+// servers. "devhub demo" is the README's main job: start the hub, then, in a
+// throwaway home, run what a new user types — "hubssh login" and "hubssh
+// connect", which starts alice's server and opens a live ssh session
+// through hubssh. "devhub serve" keeps a hub running for experiments.
+// scripts/demo installs everything first.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,59 +137,40 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 		return serve(ctx, hub, o.readyFile, say)
 	}
 
-	t1 := time.Now()
-	if err := hub.StartServer(ctx, "alice", ""); err != nil {
-		return 1, fmt.Errorf("start alice's server: %w", err)
-	}
-	say("alice's server is running (spawn took %.1f s)", time.Since(t1).Seconds())
-
-	client := filepath.Join(o.Dir, "client")
-	if err := os.MkdirAll(client, 0o700); err != nil {
+	// A new user's machine: a home of its own (hubssh's config, ssh
+	// config, key), so the demo never touches the real ones.
+	home := filepath.Join(o.Dir, "user-home")
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
 		return 1, err
 	}
-	keyPath, pub, err := devhub.NewKey(client)
-	if err != nil {
-		return 1, err
-	}
-	// Through hubsshd's control API, with alice's token, as hubssh does.
-	if err := hub.DeployKey(ctx, "alice", "", pub); err != nil {
-		return 1, fmt.Errorf("deploy key: %w", err)
-	}
-	hostKey, err := hub.HostKey(ctx, "alice", "")
-	if err != nil {
-		return 1, err
-	}
-	cfg := devhub.SSHConfig{
-		Alias: "hubssh-demo-alice", Hubssh: o.hubssh, User: "alice",
-		Identity: keyPath, KnownHosts: filepath.Join(client, "known_hosts"),
-	}
-	cfgPath := filepath.Join(client, "ssh_config")
-	if err := devhub.WriteClientFiles(cfgPath, hub.URL.String(), cfg, hostKey); err != nil {
-		return 1, err
-	}
-	say("ssh config for this demo: %s", cfgPath)
-
-	sshArgs := []string{"-F", cfgPath, cfg.Alias}
-	if len(cmdArgs) == 0 {
-		say("opening an ssh session into alice's server through hubssh; type exit to end the demo")
-	} else {
-		sshArgs = append(sshArgs, "--")
-		sshArgs = append(sshArgs, cmdArgs...)
-	}
-	// The token reaches hubssh through the environment ssh passes to its
-	// ProxyCommand: never on a command line, never in the config file.
-	ssh := exec.Command("ssh", sshArgs...)
-	ssh.Env = append(os.Environ(), tokenEnv+"="+hub.Token("alice"))
-	ssh.Stdin, ssh.Stdout, ssh.Stderr = os.Stdin, stdout, stderr
-	// Ctrl-C belongs to the ssh session now; ctx still stops the hub after.
-	if err := ssh.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), nil
+	env := append(os.Environ(), "HOME="+home, "HUBSSH_CONFIG_DIR="+filepath.Join(home, ".config", "hubssh"), "HUBSSH_NO_KEYRING=1")
+	run := func(stdin io.Reader, args ...string) (int, error) {
+		say("$ hubssh %s", strings.Join(args, " "))
+		cmd := exec.Command(o.hubssh, args...)
+		cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, stdin, stdout, stderr
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return ee.ExitCode(), nil
+			}
+			return 1, fmt.Errorf("run hubssh: %w", err)
 		}
-		return 1, fmt.Errorf("run ssh: %w", err)
+		return 0, nil
 	}
-	return 0, nil
+	// What a user types: the token goes to the prompt (here, on stdin),
+	// never on a command line.
+	say("a new user's machine in %s; alice's token is piped to the prompt", home)
+	if code, err := run(strings.NewReader(hub.Token("alice")+"\n"), "login", "--token-stdin", hub.URL.String()); code != 0 || err != nil {
+		return cmp.Or(code, 1), err
+	}
+	args := []string{"connect"}
+	if len(cmdArgs) == 0 {
+		say("hubssh connect starts alice's server and opens an ssh session into it; type exit to end the demo")
+	} else {
+		args = append(append(args, "--"), cmdArgs...)
+	}
+	// Ctrl-C belongs to the ssh session now; ctx still stops the hub after.
+	return run(os.Stdin, args...)
 }
 
 func serve(ctx context.Context, hub *devhub.Hub, readyFile string, say func(string, ...any)) (int, error) {
