@@ -144,10 +144,10 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 		return 1, err
 	}
 	env := append(os.Environ(), "HOME="+home, "HUBSSH_CONFIG_DIR="+filepath.Join(home, ".config", "hubssh"), "HUBSSH_NO_KEYRING=1")
-	run := func(stdin io.Reader, args ...string) (int, error) {
+	run := func(stdin io.Reader, out io.Writer, args ...string) (int, error) {
 		say("$ hubssh %s", strings.Join(args, " "))
 		cmd := exec.Command(o.hubssh, args...)
-		cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, stdin, stdout, stderr
+		cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, stdin, out, stderr
 		if err := cmd.Run(); err != nil {
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -160,7 +160,8 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 	// What a user types: the token goes to the prompt (here, on stdin),
 	// never on a command line.
 	say("a new user's machine in %s; alice's token is piped to the prompt", home)
-	if code, err := run(strings.NewReader(hub.Token("alice")+"\n"), "login", "--token-stdin", hub.URL.String()); code != 0 || err != nil {
+	// Its report is narration too: stdout is the session's alone.
+	if code, err := run(strings.NewReader(hub.Token("alice")+"\n"), stderr, "login", "--token-stdin", hub.URL.String()); code != 0 || err != nil {
 		return cmp.Or(code, 1), err
 	}
 	args := []string{"connect"}
@@ -170,7 +171,7 @@ func session(ctx context.Context, mode string, o options, cmdArgs []string, stdo
 		args = append(append(args, "--"), cmdArgs...)
 	}
 	// Ctrl-C belongs to the ssh session now; ctx still stops the hub after.
-	return run(os.Stdin, args...)
+	return run(os.Stdin, stdout, args...)
 }
 
 func serve(ctx context.Context, hub *devhub.Hub, readyFile string, say func(string, ...any)) (int, error) {
