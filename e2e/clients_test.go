@@ -203,8 +203,8 @@ func TestEveryHostKeyPinned(t *testing.T) {
 
 // TestSFTPLikeSFTPServer: what OpenSSH's sftp gets from hubsshd where
 // sftp-server's behaviour is the reference: new files keep the mode the
-// client sends (less the server's umask), requests are 255 KiB
-// (limits@openssh.com), and a missing file is "not found", not a generic
+// client sends (less the server's umask), downloads ask for 255 KiB per
+// request (limits@openssh.com), and a missing file is "not found", not a generic
 // failure. (OpenSSH 9.2's sftp makes "~/x" absolute itself; expand-path is
 // covered by sftpfront's unit tests.)
 func TestSFTPLikeSFTPServer(t *testing.T) {
@@ -223,7 +223,7 @@ func TestSFTPLikeSFTPServer(t *testing.T) {
 	if !strings.Contains(r.stdout, "Remote working directory: "+home+"/modes\n") {
 		t.Errorf("cd modes: %s", r.stdout)
 	}
-	if !strings.Contains(r.stderr, "using 261120 / 261120") {
+	if !strings.Contains(r.stderr, "server upload/download buffer sizes 32768 / 261120") {
 		t.Errorf("sftp did not size its requests by the server's limits:\n%s", r.stderr)
 	}
 	if !strings.Contains(r.stderr, `File "`+home+`/modes/nothing-here" not found`) {

@@ -109,7 +109,7 @@ func TestExtendedRequests(t *testing.T) {
 		}
 		limits := got[0]
 		if limits.typ != fxpExtendedRep || limits.id != 1 || len(limits.rest) != 32 ||
-			binary.BigEndian.Uint64(limits.rest[8:]) != MaxData || binary.BigEndian.Uint64(limits.rest[16:]) != MaxData {
+			binary.BigEndian.Uint64(limits.rest[8:]) != MaxRead || binary.BigEndian.Uint64(limits.rest[16:]) != MaxWrite {
 			t.Errorf("limits reply %+v", limits)
 		}
 		for i, want := range map[int]string{1: "/home/u/x", 2: "/home/u/rel/dir", 3: "/home/u"} {

@@ -173,9 +173,9 @@ func (sess *session) prepareSFTP() bool {
 	// sftp-server extensions pkg/sftp lacks (limits, expand-path, …).
 	front := sftpfront.New(conn, sess.srv.cfg.Home, string(sess.conn.ssh.ClientVersion()))
 	// Reads as large as the limits@openssh.com sftpfront reports: OpenSSH's
-	// sftp then moves 255 KiB per request, as with sftp-server, not 32 KiB.
+	// sftp then downloads 255 KiB per request, as from sftp-server.
 	srv, err := sftp.NewServer(front, sftp.WithServerWorkingDirectory(sess.srv.cfg.Home), sftp.WithAllocator(),
-		sftp.WithMaxTxPacket(sftpfront.MaxData))
+		sftp.WithMaxTxPacket(sftpfront.MaxRead))
 	if err != nil {
 		sess.log.Warn("sftp", "err", err)
 		return false
