@@ -4,6 +4,7 @@ import (
 	"github.com/hubssh/hubssh/internal/winetest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -42,3 +43,41 @@ func TestWrite(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestCreateOnce: of processes creating one file at once, one writes it
+// and every other sees that content whole; nothing is left behind.
+func TestCreateOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "key")
+	const n = 8
+	var wg sync.WaitGroup
+	created := make([]bool, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := Create(p, []byte{byte('a' + i)}, 0o600)
+			if err != nil {
+				t.Error(err)
+			}
+			created[i] = ok
+		}()
+	}
+	wg.Wait()
+	winners := 0
+	for _, c := range created {
+		if c {
+			winners++
+		}
+	}
+	b, _ := os.ReadFile(p)
+	if winners != 1 || len(b) != 1 || !created[b[0]-'a'] {
+		t.Fatalf("%d creators, content %q", winners, b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries in the dir, want 1", len(ents))
+	}
+	if ok, err := Create(p, []byte("z"), 0o600); ok || err != nil {
+		t.Errorf("Create over an existing file: %v %v", ok, err)
+	}
+}

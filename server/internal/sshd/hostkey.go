@@ -100,8 +100,9 @@ func loadOrCreate(dir string, kt HostKeyType) (ssh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode host key %s: %w", kt.File, err)
 	}
-	if err := linkNew(dir, path, pem.EncodeToMemory(block)); err != nil {
-		return nil, err
+	// Another process may have linked its key first; then use that one.
+	if _, err := atomicfile.Create(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		return nil, fmt.Errorf("install host key: %w", err)
 	}
 	s, err := loadHostKey(path)
 	if err != nil {
@@ -112,33 +113,6 @@ func loadOrCreate(dir string, kt HostKeyType) (ssh.Signer, error) {
 		return nil, fmt.Errorf("write host public key: %w", err)
 	}
 	return s, nil
-}
-
-// linkNew writes b (0600) to a temp file in dir and links it to path; a
-// path another process linked first is kept.
-func linkNew(dir, path string, b []byte) error {
-	tmp, err := os.CreateTemp(dir, ".hostkey-*")
-	if err != nil {
-		return fmt.Errorf("write host key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = tmp.Chmod(0o600)
-	if err == nil {
-		_, err = tmp.Write(b)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write host key: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("install host key: %w", err)
-	}
-	return nil
 }
 
 func loadHostKey(path string) (ssh.Signer, error) {

@@ -97,7 +97,7 @@ func TestHostKeyConcurrentCreate(t *testing.T) {
 			t.Fatalf("process %d got a different host key", i)
 		}
 	}
-	left, _ := filepath.Glob(filepath.Join(dir, ".hostkey-*"))
+	left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 	if len(left) > 0 {
 		t.Errorf("temp files left behind: %v", left)
 	}
