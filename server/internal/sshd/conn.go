@@ -21,8 +21,9 @@ type conn struct {
 	last atomic.Int64    // unix nanos of the last channel traffic
 
 	mu       sync.Mutex
-	forwards map[string]io.Closer // remote forwards by "tcp host:port" or "unix path"
-	agent    *agentSocket         // set by the first auth-agent-req
+	sessions map[*session]struct{} // open session channels, to tell them why the connection ends
+	forwards map[string]io.Closer  // remote forwards by "tcp host:port" or "unix path"
+	agent    *agentSocket          // set by the first auth-agent-req
 	wg       sync.WaitGroup
 }
 
@@ -45,6 +46,47 @@ func (c *conn) goFunc(f func()) {
 		defer c.wg.Done()
 		f()
 	}()
+}
+
+// closeFor tells every open session why the connection ends (a line on its
+// stderr, which ssh prints; SSH_MSG_DISCONNECT's reason is not reachable
+// through x/crypto/ssh), waits up to a second for the lines to leave, then
+// closes the connection.
+func (c *conn) closeFor(reason string) {
+	c.mu.Lock()
+	var chans []ssh.Channel
+	for s := range c.sessions {
+		chans = append(chans, s.ch)
+	}
+	c.mu.Unlock()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for _, ch := range chans {
+			if t, ok := ch.(*trackedChannel); ok {
+				ch = t.Channel // telling is not use
+			}
+			io.WriteString(ch.Stderr(), "hubsshd: "+reason+"\r\n")
+		}
+	}()
+	select {
+	case <-sent:
+	case <-time.After(time.Second):
+	}
+	c.ssh.Close()
+}
+
+// addSession and dropSession keep the open sessions closeFor tells.
+func (c *conn) addSession(s *session) {
+	c.mu.Lock()
+	c.sessions[s] = struct{}{}
+	c.mu.Unlock()
+}
+
+func (c *conn) dropSession(s *session) {
+	c.mu.Lock()
+	delete(c.sessions, s)
+	c.mu.Unlock()
 }
 
 // close stops the connection's remote forwards and agent socket, and waits

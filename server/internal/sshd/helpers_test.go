@@ -168,3 +168,18 @@ func (l *logBuf) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// sessionsOf lists the sessions open on every connection (tests).
+func (s *Server) sessionsOf() []*session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*session
+	for c := range s.conns {
+		c.mu.Lock()
+		for sess := range c.sessions {
+			out = append(out, sess)
+		}
+		c.mu.Unlock()
+	}
+	return out
+}

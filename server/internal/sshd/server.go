@@ -54,7 +54,7 @@ type Server struct {
 	ssh   *ssh.ServerConfig
 	log   *slog.Logger
 	mu    sync.Mutex
-	conns map[*ssh.ServerConn]struct{}
+	conns map[*conn]struct{}
 	wg    sync.WaitGroup
 	last  atomic.Int64 // unix nanos of the last channel traffic on any connection
 }
@@ -91,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, conns: map[*ssh.ServerConn]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Log, conns: map[*conn]struct{}{}}
 	sc := &ssh.ServerConfig{
 		// Our own banner, never an OpenSSH look-alike: clients key
 		// compatibility quirks off it (CLIENTS.md).
@@ -180,12 +180,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return fmt.Errorf("accept: %w", err)
 }
 
+// closeAll tells every connection's sessions the server is going away,
+// then closes the connections.
 func (s *Server) closeAll() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		c.Close()
+		conns = append(conns, c)
 	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.closeFor("hubsshd is shutting down (the server is stopping or restarting); connect again once it is back")
+		}()
+	}
+	wg.Wait()
 }
 
 // HandleConn runs one SSH connection on nc to its end. It owns nc and closes
@@ -193,8 +205,15 @@ func (s *Server) closeAll() {
 func (s *Server) HandleConn(ctx context.Context, nc net.Conn) {
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
+	// A client still in the handshake (at a passphrase prompt, say) must
+	// not hold a shutdown for the handshake timeout (#11).
+	stopHandshake := context.AfterFunc(ctx, func() { nc.Close() })
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
-	if err != nil {
+	if !stopHandshake() || err != nil {
+		if err == nil {
+			sc.Close()
+			return
+		}
 		// EOF before any byte is the readiness probe; not worth a line.
 		if !isQuietHandshakeError(err) {
 			s.log.Info("handshake failed", "err", err)
@@ -202,20 +221,20 @@ func (s *Server) HandleConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	nc.SetDeadline(time.Time{})
-	s.mu.Lock()
-	s.conns[sc] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, sc)
-		s.mu.Unlock()
-	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &conn{
-		srv: s, ssh: sc, ctx: ctx,
+		srv: s, ssh: sc, ctx: ctx, sessions: map[*session]struct{}{},
 		log: s.log.With("session", fmt.Sprintf("%x", sc.SessionID()[:6]), "user", sc.User()),
 	}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
 	c.last.Store(time.Now().UnixNano())
 	c.log.Info("connected", "key", sc.Permissions.Extensions["pubkey-fp"], "client", string(sc.ClientVersion()))
 	stop := context.AfterFunc(ctx, func() { sc.Close() })
@@ -297,7 +316,7 @@ func (c *conn) idleWatch() {
 		case now := <-t.C:
 			if idle := c.idleFor(now); idle >= limit {
 				c.log.Info("idle limit reached; closing", "idle", idle.Round(time.Second), "limit", limit)
-				c.ssh.Close()
+				c.closeFor(fmt.Sprintf("closing this connection: no use for %s, this server's idle limit", limit))
 				return
 			}
 		}

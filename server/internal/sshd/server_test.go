@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -217,5 +218,86 @@ func TestEveryHostKeyAlgorithm(t *testing.T) {
 				t.Errorf("host key %s, want %s", seen.Type(), keys[tt.key].PublicKey().Type())
 			}
 		})
+	}
+}
+
+// TestClosedConnectionsAreToldWhy: a session whose connection hubsshd
+// closes for the idle limit, or for shutdown, gets the reason on its
+// stderr first, which ssh prints (#11).
+func TestClosedConnectionsAreToldWhy(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(f *fixture) (trigger func())
+		want  string
+	}{
+		{"idle limit", func(f *fixture) func() {
+			f.srv.cfg.IdleTimeout = 300 * time.Millisecond
+			return func() {}
+		}, "hubsshd: closing this connection: no use for 300ms, this server's idle limit\r\n"},
+		{"shutdown", func(f *fixture) func() { return f.srv.closeAll }, "hubsshd: hubsshd is shutting down"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			trigger := tt.setup(f)
+			c := f.mustDial(t)
+			s, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			s.Stderr = &stderr
+			// Short: the command outlives its connection by design.
+			if err := s.Start("sleep 3"); err != nil {
+				t.Fatal(err)
+			}
+			// Wait for the server to know the session before shutting down.
+			for i := 0; i < 200 && len(f.srv.sessionsOf()) == 0; i++ {
+				time.Sleep(5 * time.Millisecond)
+			}
+			trigger()
+			done := make(chan error, 1)
+			go func() { done <- s.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the connection was not closed")
+			}
+			if !strings.HasPrefix(stderr.String(), tt.want) {
+				t.Errorf("stderr %q, want it to begin %q", stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestShutdownEndsHandshakes: a client that connected and said nothing
+// (as one waiting at a passphrase prompt) does not hold Serve's return
+// for the handshake timeout.
+func TestShutdownEndsHandshakes(t *testing.T) {
+	f := newFixture(t)
+	f.srv.cfg.HandshakeTimeout = time.Minute
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ctx, ln) }()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	banner := make([]byte, 8)
+	if _, err := io.ReadFull(nc, banner); err != nil { // the server's banner: the handshake is under way
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	cancel()
+	select {
+	case <-served:
+		t.Logf("Serve returned %s after cancel, a handshake open", time.Since(t0).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client in the handshake held Serve after cancel")
 	}
 }

@@ -40,6 +40,8 @@ func (s *Server) handleSession(c *conn, nch ssh.NewChannel) {
 		return
 	}
 	sess := &session{srv: s, conn: c, ch: ch, log: c.log}
+	c.addSession(sess)
+	defer c.dropSession(sess)
 	for req := range reqs {
 		ok := sess.handle(req)
 		if req.WantReply {
