@@ -18,8 +18,8 @@ import (
 const MaxRead = 255 * 1024
 
 // MaxWrite is the write size reported. Uploads stay at 32 KiB: 255 KiB
-// writes were slower in 7 of 7 interleaved rounds (sftp put 96–120 vs
-// 113–138 MiB/s). The session channel's 2 MiB window bounds the bytes in
+// writes were slower in 9 of 10 interleaved rounds (sftp put 96–122 vs
+// 113–143 MiB/s). The session channel's 2 MiB window bounds the bytes in
 // flight either way, and a larger request only reaches pkg/sftp later.
 const MaxWrite = 32 * 1024
 
