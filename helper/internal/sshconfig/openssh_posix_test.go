@@ -28,17 +28,7 @@ func TestRenderWithOpenSSH(t *testing.T) {
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, out, 0o600)
 	for _, e := range entries {
-		g, err := exec.Command("ssh", "-G", "-F", cfg, e.Alias).Output()
-		if err != nil {
-			t.Fatalf("ssh -G %s: %v", e.Alias, err)
-		}
-		got := map[string]string{}
-		for _, line := range strings.Split(string(g), "\n") {
-			k, v, _ := strings.Cut(line, " ")
-			if _, dup := got[k]; !dup {
-				got[k] = v
-			}
-		}
+		got := sshG(t, cfg, e.Alias)
 		want := map[string]string{
 			"proxycommand":          `"` + e.ProxyCommand[0] + `" ` + strings.Join(e.ProxyCommand[1:], " "),
 			"identityfile":          e.IdentityFile,
@@ -122,29 +112,33 @@ func TestBlockWithOpenSSH(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, out, 0o600)
-	sshG := func(host string) map[string]string {
-		g, err := exec.Command("ssh", "-G", "-F", cfg, host).Output()
-		if err != nil {
-			t.Fatalf("ssh -G %s: %v", host, err)
-		}
-		got := map[string]string{}
-		for _, line := range strings.Split(string(g), "\n") {
-			if k, v, _ := strings.Cut(line, " "); got[k] == "" {
-				got[k] = v
-			}
-		}
-		return got
-	}
 	for host, want := range map[string]map[string]string{
 		"work":           {"user": "bob", "hostname": "work.example.org", "serveraliveinterval": "60"},
 		"elsewhere":      {"user": "bob", "serveraliveinterval": "60"},
 		entries[0].Alias: {"user": "jovyan", "serveraliveinterval": "15"},
 	} {
-		got := sshG(host)
+		got := sshG(t, cfg, host)
 		for k, v := range want {
 			if got[k] != v {
 				t.Errorf("ssh -G %s: %s = %q, want %q", host, k, got[k], v)
 			}
 		}
 	}
+}
+
+// sshG is what "ssh -G -F cfg host" says ssh would use, first value of
+// each keyword.
+func sshG(t *testing.T, cfg, host string) map[string]string {
+	t.Helper()
+	g, err := exec.Command("ssh", "-G", "-F", cfg, host).Output()
+	if err != nil {
+		t.Fatalf("ssh -G %s: %v", host, err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(string(g), "\n") {
+		if k, v, _ := strings.Cut(line, " "); got[k] == "" {
+			got[k] = v
+		}
+	}
+	return got
 }

@@ -96,13 +96,7 @@ func TestBannerIsOurs(t *testing.T) {
 
 func TestServeStopsOnCancel(t *testing.T) {
 	f := newFixture(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- f.srv.Serve(ctx, ln) }()
+	ln, cancel, served := f.serveTCP(t)
 	c, err := ssh.Dial("tcp", ln.Addr().String(), &ssh.ClientConfig{
 		User: "x", Auth: []ssh.AuthMethod{ssh.PublicKeys(f.client)},
 		HostKeyCallback: ssh.FixedHostKey(f.hostKey), Timeout: 5 * time.Second,
@@ -276,13 +270,7 @@ func TestClosedConnectionsAreToldWhy(t *testing.T) {
 func TestShutdownEndsHandshakes(t *testing.T) {
 	f := newFixture(t)
 	f.srv.cfg.HandshakeTimeout = time.Minute
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- f.srv.Serve(ctx, ln) }()
+	ln, cancel, served := f.serveTCP(t)
 	nc, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -300,4 +288,18 @@ func TestShutdownEndsHandshakes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a client in the handshake held Serve after cancel")
 	}
+}
+
+// serveTCP runs the fixture's Serve on a loopback port until cancel.
+func (f *fixture) serveTCP(t *testing.T) (net.Listener, context.CancelFunc, <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ctx, ln) }()
+	return ln, cancel, served
 }
