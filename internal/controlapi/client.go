@@ -1,16 +1,16 @@
 package controlapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/hubssh/hubssh/internal/httpjson"
 )
 
 // Client calls the control API of one user's server. The token is sent
@@ -80,22 +80,6 @@ func (c *Client) RemoveKey(ctx context.Context, fingerprint string) error {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any, want ...int) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Server.String()+path, rd)
-	if err != nil {
-		return fmt.Errorf("control API: %w", err)
-	}
-	req.Header.Set("Authorization", "token "+c.Token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
@@ -104,7 +88,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wan
 	// it, do not follow it with the token.
 	noFollow := *hc
 	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := noFollow.Do(req)
+	resp, err := httpjson.Do(ctx, &noFollow, httpjson.Request{Method: method, URL: c.Server.String() + path, Token: c.Token, Body: body, MaxReply: 1 << 20})
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -112,25 +96,21 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wan
 		}
 		return fmt.Errorf("control API %s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	for _, w := range want {
-		if resp.StatusCode == w {
-			if out != nil {
-				if err := json.Unmarshal(data, out); err != nil {
-					return &StatusError{Code: resp.StatusCode, Message: "reply is not the control API's JSON"}
-				}
+		if resp.Code == w {
+			if out != nil && json.Unmarshal(resp.Body, out) != nil {
+				return &StatusError{Code: resp.Code, Message: "reply is not the control API's JSON"}
 			}
 			return nil
 		}
 	}
 	var e Error
 	loc := strings.SplitN(resp.Header.Get("Location"), "?", 2)[0]
-	if json.Unmarshal(data, &e) != nil || e.Message == "" {
+	if json.Unmarshal(resp.Body, &e) != nil || e.Message == "" {
 		e.Message = "answered by something other than hubsshd's control API"
 		if loc != "" {
 			e.Message += " (redirect to " + loc + ")"
 		}
 	}
-	return &StatusError{Code: resp.StatusCode, Message: e.Message, Location: loc}
+	return &StatusError{Code: resp.Code, Message: e.Message, Location: loc}
 }

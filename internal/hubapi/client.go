@@ -1,16 +1,16 @@
 package hubapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/hubssh/hubssh/internal/httpjson"
 )
 
 // Client calls one hub's REST API with one token. The token goes only into
@@ -89,57 +89,31 @@ func (e *NotHubError) Error() string {
 // do sends one API request. path is relative to "hub/api/". out, if not nil,
 // receives the JSON body of a reply whose code is one of want.
 func (c *Client) do(ctx context.Context, method, path string, body any, out any, want ...int) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, fmt.Errorf("encode %s %s: %w", method, path, err)
-		}
-		rd = bytes.NewReader(b)
-	}
 	u := c.api + path
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "token "+c.token)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
+	resp, err := httpjson.Do(ctx, c.http, httpjson.Request{Method: method, URL: u, Token: c.token, Body: body, MaxReply: 8 << 20})
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, redact(u), err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%s %s: read reply: %w", method, path, err)
-	}
 	for _, w := range want {
-		if resp.StatusCode != w {
+		if resp.Code != w {
 			continue
 		}
-		if out != nil && len(bytes.TrimSpace(data)) > 0 {
-			if err := json.Unmarshal(data, out); err != nil {
-				return resp.StatusCode, &NotHubError{Path: "/hub/api/" + path, Code: resp.StatusCode, Detail: "reply is not JSON"}
-			}
+		if err := resp.Decode(out); err != nil {
+			return resp.Code, &NotHubError{Path: "/hub/api/" + path, Code: resp.Code, Detail: "reply is not JSON"}
 		}
-		return resp.StatusCode, nil
+		return resp.Code, nil
 	}
 	var msg struct {
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(data, &msg) != nil {
+	if json.Unmarshal(resp.Body, &msg) != nil {
 		// A JupyterHub API error is always JSON. HTML or nothing means a
 		// proxy, a login page or some other web server answered.
-		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
-			return resp.StatusCode, &NotHubError{Path: "/hub/api/" + path, Code: resp.StatusCode, Detail: contentKind(resp.Header.Get("Content-Type"))}
+		if resp.Code != http.StatusUnauthorized && resp.Code != http.StatusForbidden {
+			return resp.Code, &NotHubError{Path: "/hub/api/" + path, Code: resp.Code, Detail: contentKind(resp.Header.Get("Content-Type"))}
 		}
 	}
-	return resp.StatusCode, &StatusError{Method: method, Path: "/hub/api/" + path, Code: resp.StatusCode,
+	return resp.Code, &StatusError{Method: method, Path: "/hub/api/" + path, Code: resp.Code,
 		Message: oneLine(msg.Message), RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
 }
 
