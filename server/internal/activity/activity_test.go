@@ -17,12 +17,14 @@ func TestReporter(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []map[string]any
 	var fail atomic.Bool
+	var refused atomic.Int32 // posts answered 503
 	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "token server-token" || r.Method != http.MethodPost {
 			w.WriteHeader(403)
 			return
 		}
 		if fail.Load() {
+			refused.Add(1)
 			w.WriteHeader(503)
 			return
 		}
@@ -69,12 +71,19 @@ func TestReporter(t *testing.T) {
 	if got["last_activity"] != "2026-11-25T07:00:00.000000Z" || gpu["last_activity"] != got["last_activity"] {
 		t.Errorf("body %v", got)
 	}
-	// A failed post is retried on the next tick.
+	// A failed post is retried on the next tick: first see it fail, then
+	// see the same activity arrive once the hub answers again.
 	fail.Store(true)
 	last.Store(when.Add(time.Minute).UnixNano())
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, func() bool { return refused.Load() >= 2 })
 	fail.Store(false)
 	waitFor(t, func() bool { return count() == 2 })
+	mu.Lock()
+	second := bodies[1]["last_activity"]
+	mu.Unlock()
+	if second != "2026-11-25T07:01:00.000000Z" {
+		t.Errorf("retried report carries %v, want the activity that failed", second)
+	}
 	cancel()
 	<-done
 }
