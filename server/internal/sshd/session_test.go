@@ -153,15 +153,15 @@ func TestPTY(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The script waits for a line so the window change lands first.
-	if err := s.Start(`read x; tty; echo "term=$TERM tty=$SSH_TTY"; stty size; exit 3`); err != nil {
+	// window-change has no reply to wait for: the script waits until the
+	// pty has the new size (or the test's timeout ends it).
+	if err := s.Start(`read x; until [ "$(stty size)" = "50 132" ]; do sleep 0.01; done; tty; echo "term=$TERM tty=$SSH_TTY"; stty size; exit 3`); err != nil {
 		t.Fatal(err)
 	}
+	fmt.Fprintln(stdin, "go")
 	if err := s.WindowChange(50, 132); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // window-change has no reply to wait for
-	fmt.Fprintln(stdin, "go")
 	err = waitTimeout(t, s, 10*time.Second)
 	if got := exitCode(t, err); got != 3 {
 		t.Errorf("exit code = %d, want 3", got)
