@@ -83,6 +83,9 @@ def main():
 
     rpc = HubsshRPC(args.hubssh)
     try:
+        # Negotiate first: a hubssh that speaks no version we know says so
+        # (code -32007, and which side to update) before anything happens.
+        rpc.call("version", {"protocols": [2], "client": "ci_run_on_hub.py"})
         hub = rpc.call("hubs/add", {"url": args.hub, "token": token})
         print(f"logged in to {hub['url']} as {hub['user']}", file=sys.stderr)
         rpc.call("servers/start", {"hub": hub["url"], "server": args.server, "progressToken": "ci"})

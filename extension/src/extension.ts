@@ -71,7 +71,8 @@ async function startHelper(context: vscode.ExtensionContext, log: vscode.LogOutp
   const override = vscode.workspace.getConfiguration('hubssh').get<string>('helperPath', '').trim();
   const path = override || (await installHelper(bundledHelper(context.extensionPath), context.globalStorageUri.fsPath));
   log.info(`starting ${path} serve`);
-  const h = await Helper.start({ path, log: (line) => log.info(line) });
+  const client = `hubssh-vscode ${context.extension.packageJSON.version} (${vscode.env.appName})`;
+  const h = await Helper.start({ path, log: (line) => log.info(line), client });
   log.info(`hubssh ${h.info.version}, protocol ${h.info.protocol}`);
   return h;
 }

@@ -23,12 +23,17 @@ import {
   PrepareResult,
   ProgressValue,
   ProtocolVersion,
+  Requests,
   ServerInfo,
   ServerRef,
   StartParams,
   StopParams,
   VersionResult,
 } from './protocol';
+
+type RequestMethod = keyof Requests;
+type Params<M extends RequestMethod> = Requests[M]['params'];
+type Result<M extends RequestMethod> = Requests[M]['result'];
 
 /** A failed helper call: the helper's one-line message, its code and kind. */
 export class HelperError extends Error {
@@ -53,6 +58,8 @@ export interface HelperOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives the helper's stderr line by line (it never holds secrets). */
   log: (line: string) => void;
+  /** Names this client to the helper ("hubssh-vscode 0.4.0"). */
+  client?: string;
 }
 
 let progressSeq = 0;
@@ -64,7 +71,7 @@ export class Helper implements Disposable {
   private exited = false;
   private readonly exitWaiters: Array<() => void> = [];
   /** What the helper said it is, at start. */
-  info: VersionResult = { version: '', protocol: 0 };
+  info: VersionResult = { version: '', protocol: 0, protocols: [] };
 
   private constructor(opts: HelperOptions) {
     // The token never goes through argv or env: it travels in hubs/add.
@@ -94,13 +101,18 @@ export class Helper implements Disposable {
     this.conn.listen();
   }
 
-  /** Starts the helper and checks it speaks our protocol version. */
+  /**
+   * Starts the helper and negotiates the protocol: we list the versions we
+   * speak, it answers with one of them or fails with ErrorCode.Protocol
+   * and which side to update. An older helper ignores the list and answers
+   * with its own version, caught below.
+   */
   static async start(opts: HelperOptions): Promise<Helper> {
     const h = new Helper(opts);
     let v: VersionResult;
     try {
       v = await Promise.race([
-        h.request<VersionResult>(Method.Version, {}),
+        h.request(Method.Version, { protocols: [ProtocolVersion], client: opts.client }),
         h.whenExited().then(() => {
           throw new HelperError(`hubssh at ${opts.path} did not start (see the hubssh log)`, -32603);
         }),
@@ -114,8 +126,11 @@ export class Helper implements Disposable {
       h.dispose();
       throw new HelperError(
         `hubssh ${v.version} at ${opts.path} speaks protocol ${v.protocol}, this extension ${ProtocolVersion}: ` +
-          'reinstall the extension or point hubssh.helperPath at a matching hubssh',
-        -32603,
+          (v.protocol < ProtocolVersion
+            ? 'update hubssh, or point hubssh.helperPath at a newer one'
+            : 'update the extension, or point hubssh.helperPath at the hubssh it ships'),
+        ErrorCode.Protocol,
+        'protocol',
       );
     }
     return h;
@@ -137,10 +152,12 @@ export class Helper implements Disposable {
     this.exitWaiters.splice(0).forEach((f) => f());
   }
 
-  /** A raw call; failures become HelperError. */
-  async request<R>(method: string, params: object, token?: CancellationToken): Promise<R> {
+  /** A call, typed by protocol.ts's Requests table; failures become HelperError. */
+  async request<M extends RequestMethod>(method: M, params: Params<M>, token?: CancellationToken): Promise<Result<M>> {
     try {
-      return token ? await this.conn.sendRequest<R>(method, params, token) : await this.conn.sendRequest<R>(method, params);
+      return token
+        ? await this.conn.sendRequest<Result<M>>(method, params, token)
+        : await this.conn.sendRequest<Result<M>>(method, params);
     } catch (err) {
       if (err instanceof ResponseError) {
         const kind = (err.data as { kind?: ErrorKind } | undefined)?.kind;
@@ -157,16 +174,16 @@ export class Helper implements Disposable {
    * A call that may start a server: the helper sends $/progress with a
    * token of ours while the hub spawns it.
    */
-  async withProgress<R>(
-    method: string,
-    params: ServerRef,
+  async withProgress<M extends typeof Method.ServersStart | typeof Method.ConnectPrepare>(
+    method: M,
+    params: Params<M>,
     onProgress: (v: ProgressValue) => void,
     token?: CancellationToken,
-  ): Promise<R> {
+  ): Promise<Result<M>> {
     const progressToken = `hubssh-${process.pid}-${++progressSeq}`;
     const sub = this.conn.onProgress(new ProgressType<ProgressValue>(), progressToken, onProgress);
     try {
-      return await this.request<R>(method, { ...params, progressToken }, token);
+      return await this.request(method, { ...params, progressToken }, token);
     } finally {
       sub.dispose();
     }
@@ -176,26 +193,26 @@ export class Helper implements Disposable {
     return this.request(Method.HubsAdd, { url, token });
   }
   async hubs(): Promise<Hub[]> {
-    return (await this.request<{ hubs: Hub[] | null }>(Method.HubsList, {})).hubs ?? [];
+    return (await this.request(Method.HubsList, {})).hubs;
   }
-  removeHub(hub: string): Promise<void> {
-    return this.request(Method.HubsRemove, { hub });
+  async removeHub(hub: string): Promise<void> {
+    await this.request(Method.HubsRemove, { hub });
   }
   async servers(hub: string, user?: string): Promise<ServerInfo[]> {
     const p: ServerRef = user ? { hub, user } : { hub };
-    return (await this.request<{ servers: ServerInfo[] | null }>(Method.ServersList, p)).servers ?? [];
+    return (await this.request(Method.ServersList, p)).servers;
   }
-  start(p: StartParams, onProgress: (v: ProgressValue) => void, token?: CancellationToken): Promise<void> {
-    return this.withProgress(Method.ServersStart, p, onProgress, token);
+  async start(p: StartParams, onProgress: (v: ProgressValue) => void, token?: CancellationToken): Promise<void> {
+    await this.withProgress(Method.ServersStart, p, onProgress, token);
   }
-  stop(p: StopParams): Promise<void> {
-    return this.request(Method.ServersStop, p);
+  async stop(p: StopParams): Promise<void> {
+    await this.request(Method.ServersStop, p);
   }
   prepare(p: PrepareParams, onProgress: (v: ProgressValue) => void, token?: CancellationToken): Promise<PrepareResult> {
     return this.withProgress(Method.ConnectPrepare, p, onProgress, token);
   }
   async diagnose(hub?: string): Promise<Check[]> {
-    return (await this.request<{ checks: Check[] | null }>(Method.Diagnose, hub ? { hub } : {})).checks ?? [];
+    return (await this.request(Method.Diagnose, hub ? { hub } : {})).checks;
   }
 
   dispose(): void {

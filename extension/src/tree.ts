@@ -49,7 +49,7 @@ export class HubsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
         const item = new vscode.TreeItem(hubLabel(node.hub), vscode.TreeItemCollapsibleState.Expanded);
         item.id = `hub:${node.hub.url}`;
         item.description = node.hub.user;
-        item.tooltip = `${node.hub.url}\nsigned in as ${node.hub.user} (token in the ${node.hub.token_store})`;
+        item.tooltip = `${node.hub.url}\nsigned in as ${node.hub.user} (token in the ${node.hub.tokenStore})`;
         item.iconPath = new vscode.ThemeIcon('server-environment');
         item.contextValue = 'hub';
         return item;
@@ -79,8 +79,8 @@ function serverItem(hub: Hub, s: ServerInfo): vscode.TreeItem {
   // package.json's menus key the inline actions on this.
   item.contextValue = `server-${s.state === 'running' ? 'running' : pending ? 'pending' : 'stopped'}`;
   const lines = [`${serverLabel(s.name)} of ${hub.user} on ${hub.url}: ${s.state}`];
-  if (s.last_activity) {
-    lines.push(`last activity ${new Date(s.last_activity).toLocaleString()}`);
+  if (s.lastActivity) {
+    lines.push(`last activity ${new Date(s.lastActivity).toLocaleString()}`);
   }
   if (s.alias) {
     lines.push(`ssh ${s.alias}`);

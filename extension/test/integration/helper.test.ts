@@ -32,7 +32,7 @@ describe('Helper against the real hub', function () {
     await assert.rejects(helper.addHub(hub.url, 'not-a-token'), (e: unknown) => e instanceof HelperError && e.kind === 'auth' && /hub\/token/.test(e.message));
     const added = await helper.addHub(hub.url, hub.tokens.bob);
     assert.strictEqual(added.user, 'bob');
-    assert.strictEqual(added.token_store, 'file');
+    assert.strictEqual(added.tokenStore, 'file');
     const hubs = await helper.hubs();
     assert.strictEqual(hubs.length, 1);
     assert.ok(!JSON.stringify(hubs).includes(hub.tokens.bob), 'hubs/list never returns the token');

@@ -6,7 +6,7 @@ import { ensureServerForAuthority } from '../../src/reopen';
 import { FakeInput, mock, Uri } from './vscode-mock';
 import * as vscode from 'vscode';
 
-const hubA: Hub = { url: 'https://hub.example.org/', user: 'alice', token_store: 'keyring', added: '', servers: [] };
+const hubA: Hub = { url: 'https://hub.example.org/', user: 'alice', tokenStore: 'keyring', added: '', servers: [] };
 
 /** The helper as the UI sees it, with scripted answers and a call log. */
 class FakeHelper {

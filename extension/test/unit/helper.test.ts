@@ -10,7 +10,7 @@ const fake = path.join(__dirname, '..', 'fixtures', 'fake-serve.js');
 const launcher = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'fake-serve.sh');
 
 async function start(mode: string, lines: string[] = []): Promise<Helper> {
-  return Helper.start({ path: launcher, env: { ...process.env, FAKE_MODE: mode, FAKE_SCRIPT: fake }, log: (l) => lines.push(l) });
+  return Helper.start({ path: launcher, env: { ...process.env, FAKE_MODE: mode, FAKE_SCRIPT: fake }, log: (l) => lines.push(l), client: 'unit test' });
 }
 
 describe('Helper', function () {
@@ -28,7 +28,7 @@ describe('Helper', function () {
         return true;
       });
       assert.strictEqual((await h.addHub('https://hub.example.org', 'good')).user, 'alice');
-      assert.deepStrictEqual(await h.hubs(), [], 'null lists become empty');
+      assert.deepStrictEqual(await h.hubs(), []);
       await new Promise((r) => setTimeout(r, 50));
       assert.ok(lines.includes('fake: hubs/add https://hub.example.org'), lines.join('\n'));
       assert.ok(!lines.some((l) => l.includes('good')), 'the token is never logged');
@@ -68,8 +68,18 @@ describe('Helper', function () {
     }
   });
 
-  it('refuses a helper of another protocol version, with the fix', async () => {
-    await assert.rejects(start('old'), /speaks protocol 0, this extension 1: reinstall the extension/);
+  it('offers its protocol versions, and names the side to update when none is shared', async () => {
+    const lines: string[] = [];
+    const h = await start('ok', lines);
+    h.dispose();
+    assert.ok(lines.includes('fake: version {"protocols":[2],"client":"unit test"}'), lines.join('\n'));
+    await assert.rejects(start('old'), /speaks protocol 1, this extension 2: update hubssh/);
+    await assert.rejects(start('newer'), (err: unknown) => {
+      assert.ok(err instanceof HelperError);
+      assert.strictEqual(err.kind, 'protocol');
+      assert.match(err.message, /update test/);
+      return true;
+    });
   });
 
   it('reports a helper that exits at once, and one that does not exist', async () => {

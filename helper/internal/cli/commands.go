@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hubssh/hubssh/helper/internal/core"
+	"github.com/hubssh/hubssh/helper/internal/rpc"
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
@@ -66,7 +67,7 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 		return asExit(err)
 	}
 	if *asJSON {
-		return json.NewEncoder(stdio.Out).Encode(h)
+		return json.NewEncoder(stdio.Out).Encode(rpc.HubOf(*h))
 	}
 	fmt.Fprintf(stdio.Out, "logged in to %s as %s (token kept in the %s)\n", h.URL, h.User, h.TokenStore)
 	return nil
@@ -167,7 +168,7 @@ func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error 
 		return asExit(err)
 	}
 	if *prepareOnly {
-		return json.NewEncoder(stdio.Out).Encode(p)
+		return json.NewEncoder(stdio.Out).Encode(rpc.PreparedOf(*p, svc.SSH.User))
 	}
 	cmd := exec.CommandContext(ctx, "ssh", append(sshConfigArgs(svc.SSH.User), append([]string{p.Alias}, rest...)...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.In, stdio.Out, stdio.Err

@@ -43,7 +43,7 @@ func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error 
 		return asExit(err)
 	}
 	if *asJSON {
-		return json.NewEncoder(stdio.Out).Encode(map[string]any{"servers": list})
+		return json.NewEncoder(stdio.Out).Encode(rpc.ServersOf(list))
 	}
 	tw := tabwriter.NewWriter(stdio.Out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tSTATE\tLAST ACTIVITY\tSSH HOST")
@@ -149,7 +149,7 @@ func runDoctor(ctx context.Context, args []string, stdio Stdio, env Env) error {
 		}
 	}
 	if *asJSON {
-		if err := json.NewEncoder(stdio.Out).Encode(map[string]any{"checks": checks}); err != nil {
+		if err := json.NewEncoder(stdio.Out).Encode(rpc.ChecksOf(checks)); err != nil {
 			return err
 		}
 	} else {

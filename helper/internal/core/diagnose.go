@@ -21,10 +21,10 @@ import (
 
 // Check is one finding of Diagnose.
 type Check struct {
-	Name   string `json:"name"`
-	Status string `json:"status"` // "ok", "warn" or "fail"
-	Detail string `json:"detail"`
-	Fix    string `json:"fix,omitempty"`
+	Name   string
+	Status string // "ok", "warn" or "fail"
+	Detail string
+	Fix    string
 }
 
 func ok(name, detail string) Check { return Check{Name: name, Status: "ok", Detail: detail} }

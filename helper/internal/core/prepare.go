@@ -14,11 +14,11 @@ import (
 // Prepared is a server ready for ssh: the host alias to use and the folder
 // an editor should open.
 type Prepared struct {
-	Hub    string `json:"hub"`
-	User   string `json:"user"`
-	Server string `json:"server"`
-	Alias  string `json:"alias"`
-	Folder string `json:"folder"`
+	Hub    string
+	User   string
+	Server string
+	Alias  string
+	Folder string
 }
 
 // Prepare makes a server reachable as an ssh host: started if needed (with

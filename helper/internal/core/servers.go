@@ -22,11 +22,11 @@ func (s *Service) Hubs() ([]store.Hub, error) {
 // ServerInfo is one server as the hub reports it, with its ssh alias when
 // hubssh set it up.
 type ServerInfo struct {
-	Name         string     `json:"name"` // "" is the default server
-	State        string     `json:"state"`
-	URL          string     `json:"url,omitempty"`
-	LastActivity *time.Time `json:"last_activity,omitempty"`
-	Alias        string     `json:"alias,omitempty"`
+	Name         string // "" is the default server
+	State        string // "running", "stopped", "spawn pending", "stop pending"
+	URL          string
+	LastActivity *time.Time
+	Alias        string
 }
 
 // Servers lists a user's servers, stopped ones included, default first.

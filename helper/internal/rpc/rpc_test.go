@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,37 +18,26 @@ import (
 	"github.com/hubssh/hubssh/helper/internal/core"
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/fakehub"
 )
 
 // fakeHub: alice's token works; her server starts and its progress stream
 // sends one event, then hangs (to test cancellation) unless finish is set.
-func fakeHub(t *testing.T, finish bool) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token alice-token" {
-			w.WriteHeader(403)
-			w.Write([]byte(`{"message":"Missing or invalid credentials."}`))
-			return
-		}
-		w.Write([]byte(`{"name":"alice","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`))
-	})
-	mux.HandleFunc("GET /hub/api/users/alice", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"name":"alice","servers":{}}`))
-	})
-	mux.HandleFunc("POST /hub/api/users/alice/servers/gpu", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })
-	mux.HandleFunc("GET /hub/api/users/alice/servers/gpu/progress", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, "data: {\"progress\": 10, \"message\": \"Pulling image\"}\n\n")
-		w.(http.Flusher).Flush()
-		if finish {
-			fmt.Fprint(w, "data: {\"progress\": 100, \"ready\": true, \"message\": \"ready\"}\n\n")
-			return
-		}
-		<-r.Context().Done()
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s
+func fakeHub(t *testing.T, finish bool) *fakehub.Hub {
+	return fakehub.New(t).
+		Whoami("alice-token", "alice", "access:servers!user=alice", "servers!user=alice", "tokens!user=alice").
+		Handle("GET /hub/api/users/alice", fakehub.Reply(200, `{"name":"alice","servers":{}}`)).
+		Handle("POST /hub/api/users/alice/servers/gpu", fakehub.Reply(202, "")).
+		Handle("GET /hub/api/users/alice/servers/gpu/progress", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: {\"progress\": 10, \"message\": \"Pulling image\"}\n\n")
+			w.(http.Flusher).Flush()
+			if finish {
+				fmt.Fprint(w, "data: {\"progress\": 100, \"ready\": true, \"message\": \"ready\"}\n\n")
+				return
+			}
+			<-r.Context().Done()
+		})
 }
 
 type client struct {
@@ -135,12 +125,12 @@ func TestMethods(t *testing.T) {
 			t.Errorf("%s: error %+v kind %q; want code %d kind %q", tt.name, e, kind(e), tt.wantCode, tt.wantKind)
 		}
 	}
-	var h store.Hub
-	if e := call(t, c, MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "alice-token"}, &h); e != nil || h.User != "alice" {
+	var h Hub
+	if e := call(t, c, MethodHubsAdd, HubsAddParams{URL: hub.URL, Token: "alice-token"}, &h); e != nil || h.User != "alice" || h.TokenStore != StoreFile || h.Added == "" {
 		t.Fatalf("hubs/add: %+v %v", h, e)
 	}
-	var list struct{ Hubs []store.Hub }
-	if e := call(t, c, MethodHubsList, nil, &list); e != nil || len(list.Hubs) != 1 {
+	var list HubsListResult
+	if e := call(t, c, MethodHubsList, nil, &list); e != nil || len(list.Hubs) != 1 || list.Hubs[0].Servers == nil {
 		t.Fatalf("hubs/list: %+v %v", list, e)
 	}
 	if e := call(t, c, MethodServersStart, StartParams{ServerRef: ServerRef{Server: "gpu", ProgressToken: "p1"}}, nil); e != nil {
@@ -183,5 +173,71 @@ func TestCancel(t *testing.T) {
 	var re *jsonrpc2.Error
 	if !errors.As(err, &re) || re.Code != CodeCancelled {
 		t.Fatalf("after cancel: %v, want code %d", err, CodeCancelled)
+	}
+}
+
+func TestVersionNegotiation(t *testing.T) {
+	c := start(t)
+	tests := []struct {
+		name     string
+		params   any
+		want     int    // the protocol chosen; 0: refused
+		wantText string // in the refusal
+	}{
+		{"no list: the newest", nil, ProtocolVersion, ""},
+		{"empty params", map[string]any{}, ProtocolVersion, ""},
+		{"ours among others", VersionParams{Protocols: []int{ProtocolVersion + 1, ProtocolVersion, 1}}, ProtocolVersion, ""},
+		{"only older", VersionParams{Protocols: []int{1}, Client: "hubssh-vscode 0.1.0"}, 0, "update hubssh-vscode 0.1.0"},
+		{"only newer", VersionParams{Protocols: []int{ProtocolVersion + 1}}, 0, "update hubssh"},
+		{"unknown field", map[string]any{"protocol": 2}, -1, ""},
+	}
+	for _, tt := range tests {
+		var v VersionResult
+		e := call(t, c, MethodVersion, tt.params, &v)
+		switch {
+		case tt.want == -1:
+			if e == nil || e.Code != jsonrpc2.CodeInvalidParams {
+				t.Errorf("%s: %+v, want invalid params", tt.name, e)
+			}
+		case tt.want == 0:
+			if e == nil || e.Code != CodeProtocol || kind(e) != string(KindProtocol) || !strings.Contains(e.Message, tt.wantText) {
+				t.Errorf("%s: %+v (kind %q), want code %d saying %q", tt.name, e, kind(e), CodeProtocol, tt.wantText)
+			}
+		default:
+			if e != nil || v.Protocol != tt.want || len(v.Protocols) == 0 || v.Version == "" {
+				t.Errorf("%s: %+v %v, want protocol %d", tt.name, v, e, tt.want)
+			}
+		}
+	}
+}
+
+// TestWireGolden pins the JSON of the wire types: one casing, [] not null,
+// times in RFC 3339 UTC, nothing of what hubssh stores beyond them.
+func TestWireGolden(t *testing.T) {
+	added := time.Date(2026, 11, 25, 7, 22, 18, 0, time.FixedZone("CET", 3600))
+	h := store.Hub{URL: "https://hub.example.org/", User: "alice", TokenStore: "keyring", Added: added,
+		Servers: []store.Server{{User: "alice", Alias: "hub.example.org-alice", Login: "jovyan"}}}
+	last := added.Add(time.Hour)
+	got, err := json.MarshalIndent(map[string]any{
+		"hub":      HubOf(h),
+		"noHubs":   HubsOf(nil),
+		"servers":  ServersOf([]core.ServerInfo{{Name: "", State: "running", LastActivity: &last}, {Name: "gpu", State: "stopped"}}),
+		"noChecks": ChecksOf(nil),
+		"prepared": PreparedOf(core.Prepared{Hub: h.URL, User: "alice", Alias: "hub.example.org-alice", Folder: "/home/jovyan"}, "/home/me/.ssh/config"),
+	}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := "../../../testdata/rpc/wire.json"
+	if *update {
+		os.MkdirAll("../../../testdata/rpc", 0o755)
+		os.WriteFile(golden, append(got, '\n'), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != string(got)+"\n" {
+		t.Errorf("wire JSON changed (go test -run TestWireGolden -update if meant):\n%s", got)
 	}
 }

@@ -6,19 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"sync"
 
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/hubssh/hubssh/helper/internal/core"
-	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/internal/hubapi"
-	"github.com/hubssh/hubssh/internal/version"
 )
 
-// Server answers JSON-RPC requests with a core.Service.
-type Server struct {
+// session answers one client's JSON-RPC requests with a core.Service.
+type session struct {
 	svc *core.Service
 
 	mu      sync.Mutex
@@ -29,7 +26,7 @@ type Server struct {
 // Requests run concurrently: a spawn that takes minutes must not block a
 // "servers/list" from the editor's tree view.
 func Serve(ctx context.Context, svc *core.Service, rw io.ReadWriteCloser) error {
-	s := &Server{svc: svc, cancels: map[string]context.CancelFunc{}}
+	s := &session{svc: svc, cancels: map[string]context.CancelFunc{}}
 	h := jsonrpc2.HandlerWithError(s.handle)
 	conn := jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(rw, jsonrpc2.VSCodeObjectCodec{}), jsonrpc2.AsyncHandler(h.SuppressErrClosed()))
 	select {
@@ -40,7 +37,7 @@ func Serve(ctx context.Context, svc *core.Service, rw io.ReadWriteCloser) error 
 	return nil
 }
 
-func (s *Server) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+func (s *session) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
 	if req.Method == MethodCancel {
 		var p CancelParams
 		if decode(req, &p) == nil {
@@ -69,7 +66,7 @@ func (s *Server) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	return res, nil
 }
 
-func (s *Server) cancel(id string) {
+func (s *session) cancel(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// IDs arrive as JSON numbers or strings; jsonrpc2.ID prints strings
@@ -81,94 +78,16 @@ func (s *Server) cancel(id string) {
 	}
 }
 
-func (s *Server) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-	switch req.Method {
-	case MethodVersion:
-		return VersionResult{Version: version.Version, Protocol: ProtocolVersion}, nil
-	case MethodHubsAdd:
-		var p HubsAddParams
-		if err := decode(req, &p); err != nil {
-			return nil, err
+func (s *session) dispatch(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+	for _, r := range routes() {
+		if r.method == req.Method {
+			return r.call(ctx, s, conn, req)
 		}
-		return s.svc.Login(ctx, p.URL, p.Token)
-	case MethodHubsList:
-		hubs, err := s.svc.Hubs()
-		return map[string]any{"hubs": hubs}, err
-	case MethodHubsRemove:
-		var p HubRef
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		return struct{}{}, s.svc.Logout(ctx, p.Hub)
-	case MethodServersList:
-		var p ServerRef
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		servers, err := s.svc.Servers(ctx, p.Hub, p.User)
-		return map[string]any{"servers": servers}, err
-	case MethodServersStart:
-		var p StartParams
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		return struct{}{}, s.svc.Start(ctx, p.Hub, p.User, p.Server, p.Options, s.progress(ctx, conn, p.ProgressToken))
-	case MethodServersStop:
-		var p StopParams
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		return struct{}{}, s.svc.Stop(ctx, p.Hub, p.User, p.Server, p.Remove)
-	case MethodConnectPrepare:
-		var p PrepareParams
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		if p.SSHOptions != nil {
-			if err := s.svc.SetSSHOptions(sortedOptions(*p.SSHOptions)); err != nil {
-				return nil, err
-			}
-		}
-		res, err := s.svc.Prepare(ctx, p.Hub, p.User, p.Server, s.progress(ctx, conn, p.ProgressToken))
-		if err != nil {
-			return nil, err
-		}
-		return PrepareResult{Prepared: *res, SSHConfig: s.svc.SSH.User}, nil
-	case MethodDiagnose:
-		var p HubRef
-		if err := decode(req, &p); err != nil {
-			return nil, err
-		}
-		checks, err := s.svc.Diagnose(ctx, p.Hub)
-		return map[string]any{"checks": checks}, err
 	}
 	return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: fmt.Sprintf("no method %q (docs/rpc.md lists them)", req.Method)}
 }
 
-// sortedOptions orders the options by keyword, so the managed file does
-// not change with map order.
-func sortedOptions(m map[string]string) []sshconfig.Option {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	opts := make([]sshconfig.Option, 0, len(keys))
-	for _, k := range keys {
-		opts = append(opts, sshconfig.Option{Key: k, Value: m[k]})
-	}
-	return opts
-}
-
-// PrepareResult answers connect/prepare.
-type PrepareResult struct {
-	core.Prepared
-	// SSHConfig is the ssh config file hubssh edited; pass it with -F when
-	// ssh might read another one (a different HOME).
-	SSHConfig string `json:"sshConfig"`
-}
-
-func (s *Server) progress(ctx context.Context, conn *jsonrpc2.Conn, token any) func(hubapi.Event) {
+func (s *session) progress(ctx context.Context, conn *jsonrpc2.Conn, token any) func(hubapi.Event) {
 	if token == nil {
 		return nil
 	}
@@ -203,11 +122,15 @@ func toRPCError(ctx context.Context, err error) error {
 	}
 	var ce *core.Error
 	if errors.As(err, &ce) {
-		e := &jsonrpc2.Error{Code: coreCodes[ce.Code], Message: ce.Message}
-		e.SetError(ErrorData{Kind: ce.Code})
+		c, ok := codes[ce.Code]
+		if !ok {
+			c = codes[core.CodeInternal]
+		}
+		e := &jsonrpc2.Error{Code: c.code, Message: ce.Message}
+		e.SetError(ErrorData{Kind: c.kind})
 		return e
 	}
 	e := &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: err.Error()}
-	e.SetError(ErrorData{Kind: core.CodeInternal})
+	e.SetError(ErrorData{Kind: KindInternal})
 	return e
 }
