@@ -19,12 +19,12 @@ import (
 type Hub struct {
 	URL string // without a trailing slash, as httptest gives it
 
-	t      testing.TB
-	mux    *http.ServeMux
-	mu     sync.Mutex
-	calls  map[string]int
-	must   map[string]bool
-	closed bool
+	t     testing.TB
+	srv   *httptest.Server
+	mux   *http.ServeMux
+	mu    sync.Mutex
+	calls map[string]int
+	must  map[string]bool
 }
 
 // New starts a hub with no routes; it stops, and checks that every route
@@ -37,14 +37,17 @@ func New(t testing.TB) *Hub {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprintf(w, `{"status":404,"message":"fakehub: no route for %s %s"}`, r.Method, r.URL.Path)
 	})
-	srv := httptest.NewServer(h.mux)
-	h.URL = srv.URL
+	h.srv = httptest.NewServer(h.mux)
+	h.URL = h.srv.URL
 	// Cleanups run last-in first-out: close the server (which waits for
 	// requests in flight) before counting what was requested.
 	t.Cleanup(h.checkUsed)
-	t.Cleanup(srv.Close)
+	t.Cleanup(h.srv.Close)
 	return h
 }
+
+// Close stops the hub early: a test of a hub that is down.
+func (h *Hub) Close() { h.srv.Close() }
 
 // Handle declares a route the test expects to be requested at least once.
 // pattern is a net/http pattern ("GET /hub/api/user").

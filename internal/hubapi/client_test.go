@@ -4,34 +4,26 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/hubssh/hubssh/internal/fakehub"
 )
 
-// fakeHub answers /hub/api/ requests from a table of path → handler.
+// fakeHub answers /hub/api/ requests from a table of pattern → handler;
+// each must be requested (fakehub fails the test otherwise).
 func fakeHub(t *testing.T, routes map[string]http.HandlerFunc) *Client {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, ok := routes[r.Method+" "+r.URL.Path]; ok {
-			h(w, r)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL + "/")
+	h := fakehub.New(t)
+	for pattern, f := range routes {
+		h.Handle(pattern, f)
+	}
+	u, _ := url.Parse(h.URL + "/")
 	return NewClient(u, "secret-token-value", nil)
 }
 
-func jsonReply(code int, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		w.Write([]byte(body))
-	}
-}
+var jsonReply = fakehub.Reply
 
 func TestCurrentUser(t *testing.T) {
 	tests := []struct {

@@ -37,16 +37,19 @@ func TestSpawn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var n atomic.Int32
-			c := fakeHub(t, map[string]http.HandlerFunc{
+			routes := map[string]http.HandlerFunc{
 				"POST /hub/api/users/alice/server": func(w http.ResponseWriter, r *http.Request) {
 					i := int(n.Add(1)) - 1
 					tt.start[min(i, len(tt.start)-1)](w, r)
 				},
-				"GET /hub/api/users/alice/server/progress": func(w http.ResponseWriter, r *http.Request) {
+			}
+			if tt.stream != "" { // a 201 is ready: the progress stream is not asked
+				routes["GET /hub/api/users/alice/server/progress"] = func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					fmt.Fprint(w, tt.stream)
-				},
-			})
+				}
+			}
+			c := fakeHub(t, routes)
 			var msgs []string
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

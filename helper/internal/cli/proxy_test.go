@@ -5,12 +5,13 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubssh/hubssh/internal/fakehub"
 )
 
 const testToken = "0123456789abcdef-test-token"
@@ -28,11 +29,13 @@ type hubState struct {
 // serverToken is what the fake hub mints; its sshd accepts only that.
 const serverToken = "minted-server-token"
 
-func fakeHub(t *testing.T, st hubState) *httptest.Server {
+// fakeHub declares every route with Allow: which ones a row reaches is
+// what the row's expected message proves.
+func fakeHub(t *testing.T, st hubState) *fakehub.Hub {
 	t.Helper()
-	mux := http.NewServeMux()
+	mux := fakehub.New(t)
 	authed := func(r *http.Request) bool { return st.tokenOK && r.Header.Get("Authorization") == "token "+testToken }
-	mux.HandleFunc("/hub/api/user", func(w http.ResponseWriter, r *http.Request) {
+	mux.Allow("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
 		if st.html {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(404)
@@ -45,7 +48,7 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 		}
 		w.Write([]byte(`{"name":"alice","kind":"user"}`))
 	})
-	mux.HandleFunc("/hub/api/users/alice", func(w http.ResponseWriter, r *http.Request) {
+	mux.Allow("GET /hub/api/users/alice", func(w http.ResponseWriter, r *http.Request) {
 		if st.userCode != 0 {
 			w.WriteHeader(st.userCode)
 			w.Write([]byte(`{"message":"no"}`))
@@ -53,7 +56,7 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 		}
 		w.Write([]byte(`{"name":"alice","servers":` + st.servers + `}`))
 	})
-	mux.HandleFunc("POST /hub/api/users/alice/tokens", func(w http.ResponseWriter, r *http.Request) {
+	mux.Allow("POST /hub/api/users/alice/tokens", func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !authed(r):
 			w.WriteHeader(403)
@@ -66,11 +69,11 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 			w.Write([]byte(`{"id":"a1","token":"` + serverToken + `"}`))
 		}
 	})
-	mux.HandleFunc("POST /hub/api/users/alice/server", func(w http.ResponseWriter, r *http.Request) {
+	mux.Allow("POST /hub/api/users/alice/server", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
 		w.Write([]byte(`{"status":500,"message":"spawner exploded"}`))
 	})
-	mux.HandleFunc("/user/alice/sshd/", func(w http.ResponseWriter, r *http.Request) {
+	mux.Allow("/user/alice/sshd/", func(w http.ResponseWriter, r *http.Request) {
 		if st.sshd == 101 && r.Header.Get("Authorization") != "token "+serverToken {
 			w.WriteHeader(403) // only the minted token opens the server
 			return
@@ -95,9 +98,16 @@ func fakeHub(t *testing.T, st hubState) *httptest.Server {
 			c.Write(r.Context(), typ, b)
 		}
 	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s
+	// A token minted for one proxy run is revoked when it ends (CI mode).
+	mux.Allow("DELETE /hub/api/users/alice/tokens/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") != "a1" || !authed(r) {
+			w.WriteHeader(404)
+			return
+		}
+		w.WriteHeader(204)
+	})
+	mux.Allow("/hub/user/alice/sshd/", fakehub.Reply(404, `{"message":"not found"}`)) // where the 302 points
+	return mux
 }
 
 func runCLI(t *testing.T, args []string, env map[string]string, stdin string) (string, string, int) {
@@ -216,6 +226,9 @@ func TestProxyCarriesBytes(t *testing.T) {
 	}
 	if code := <-done; code != ExitOK || errb.Len() != 0 {
 		t.Fatalf("exit %d, stderr %q; want 0 and silence", code, errb.String())
+	}
+	if n := hub.Calls("DELETE /hub/api/users/alice/tokens/{id}"); n != 1 {
+		t.Errorf("the minted server token was revoked %d times at exit, want once", n)
 	}
 }
 

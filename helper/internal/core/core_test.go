@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/fakehub"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
@@ -103,15 +104,11 @@ func newService(t *testing.T) *Service {
 func TestLoginErrors(t *testing.T) {
 	tlsHub := httptest.NewTLSServer(http.NotFoundHandler()) // self-signed: unknown authority
 	defer tlsHub.Close()
-	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	html := fakehub.New(t).Handle("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte("<html>welcome to nginx</html>"))
-	}))
-	defer html.Close()
-	scoped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"name":"alice","scopes":["read:users!user=alice"]}`))
-	}))
-	defer scoped.Close()
+	})
+	scoped := fakehub.New(t).Whoami("secret-value", "alice", "read:users!user=alice")
 	down := httptest.NewServer(http.NotFoundHandler())
 	downURL := down.URL
 	down.Close() // the hub is down: nothing listens there now
@@ -146,17 +143,9 @@ func TestLoginErrors(t *testing.T) {
 
 func TestLoginRecordsExpiry(t *testing.T) {
 	exp := "2030-01-02T03:04:05.000000Z"
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/hub/api/user":
-			w.Write([]byte(`{"name":"alice","token_id":"a42","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`))
-		case "/hub/api/users/alice/tokens/a42":
-			w.Write([]byte(`{"id":"a42","expires_at":"` + exp + `"}`))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer hub.Close()
+	hub := fakehub.New(t).
+		Handle("GET /hub/api/user", fakehub.WithToken("tok", fakehub.Reply(200, `{"name":"alice","token_id":"a42","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`))).
+		Handle("GET /hub/api/users/alice/tokens/a42", fakehub.Reply(200, `{"id":"a42","expires_at":"`+exp+`"}`))
 	s := newService(t)
 	h, err := s.Login(context.Background(), hub.URL, "tok")
 	if err != nil {

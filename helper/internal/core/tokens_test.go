@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,20 +15,20 @@ import (
 	"time"
 
 	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/internal/fakehub"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
 // mintHub is a hub that mints numbered server tokens and counts them.
 type mintHub struct {
-	*httptest.Server
+	*fakehub.Hub
 	minted, revoked atomic.Int32
 	mintStatus      int // 0: 201
 }
 
 func newMintHub(t *testing.T) *mintHub {
-	h := &mintHub{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /hub/api/users/alice/tokens", func(w http.ResponseWriter, r *http.Request) {
+	h := &mintHub{Hub: fakehub.New(t)}
+	h.Handle("POST /hub/api/users/alice/tokens", func(w http.ResponseWriter, r *http.Request) {
 		if h.mintStatus != 0 {
 			w.WriteHeader(h.mintStatus)
 			w.Write([]byte(`{"status":403,"message":"Not assigning requested scopes"}`))
@@ -39,15 +38,12 @@ func newMintHub(t *testing.T) *mintHub {
 		w.WriteHeader(201)
 		w.Write([]byte(`{"id":"a` + string(rune('0'+n)) + `","token":"server-` + string(rune('0'+n)) + `"}`))
 	})
-	mux.HandleFunc("DELETE /hub/api/users/alice/tokens/", func(w http.ResponseWriter, r *http.Request) {
+	// Only some tests revoke or ask who the token is.
+	h.Allow("DELETE /hub/api/users/alice/tokens/", func(w http.ResponseWriter, r *http.Request) {
 		h.revoked.Add(1)
 		w.WriteHeader(204)
 	})
-	mux.HandleFunc("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"name":"alice"}`))
-	})
-	h.Server = httptest.NewServer(mux)
-	t.Cleanup(h.Close)
+	h.Allow("GET /hub/api/user", fakehub.Reply(200, `{"name":"alice"}`))
 	return h
 }
 

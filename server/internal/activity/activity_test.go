@@ -6,11 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hubssh/hubssh/internal/fakehub"
 )
 
 func TestReporter(t *testing.T) {
@@ -18,11 +19,7 @@ func TestReporter(t *testing.T) {
 	var bodies []map[string]any
 	var fail atomic.Bool
 	var refused atomic.Int32 // posts answered 503
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token server-token" || r.Method != http.MethodPost {
-			w.WriteHeader(403)
-			return
-		}
+	hub := fakehub.New(t).Handle("POST /hub/api/users/alice/activity", fakehub.WithToken("server-token", func(w http.ResponseWriter, r *http.Request) {
 		if fail.Load() {
 			refused.Add(1)
 			w.WriteHeader(503)
@@ -35,10 +32,9 @@ func TestReporter(t *testing.T) {
 		bodies = append(bodies, m)
 		mu.Unlock()
 	}))
-	defer hub.Close()
 	var last atomic.Int64
 	r := &Reporter{
-		URL: hub.URL, Token: "server-token", Server: "gpu", Interval: 20 * time.Millisecond,
+		URL: hub.URL + "/hub/api/users/alice/activity", Token: "server-token", Server: "gpu", Interval: 20 * time.Millisecond,
 		Last: func() time.Time {
 			if n := last.Load(); n != 0 {
 				return time.Unix(0, n)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hubssh/hubssh/internal/controlapi"
+	"github.com/hubssh/hubssh/internal/fakehub"
 	"github.com/hubssh/hubssh/server/internal/authkeys"
 )
 
@@ -131,12 +132,8 @@ func TestHasAccess(t *testing.T) {
 
 func TestHubChecker(t *testing.T) {
 	var calls atomic.Int32
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hub := fakehub.New(t).Handle("GET /hub/api/user", func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		if r.URL.Path != "/hub/api/user" {
-			http.NotFound(w, r)
-			return
-		}
 		switch r.Header.Get("Authorization") {
 		case "token alice-token":
 			w.Write([]byte(`{"name":"alice","scopes":["access:servers!user=alice"]}`))
@@ -149,8 +146,7 @@ func TestHubChecker(t *testing.T) {
 			w.WriteHeader(403)
 			w.Write([]byte(`{"status":403,"message":"Missing or invalid credentials."}`))
 		}
-	}))
-	defer hub.Close()
+	})
 	now := time.Unix(1_000_000, 0)
 	c := &HubChecker{APIURL: hub.URL + "/hub/api", User: "alice", Allow: time.Minute, Deny: 10 * time.Second, now: func() time.Time { return now }}
 	ctx := context.Background()
