@@ -25,7 +25,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hubssh:", err)
 		os.Exit(1)
 	}
-	code := cli.Main(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv)
+	code := cli.Main(ctx, os.Args[1:], cli.NewFactory(cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Getenv))
 	stop()
 	endProfile()
 	os.Exit(code)

@@ -71,7 +71,8 @@ Run "hubssh <command> -h" for a command's flags.`
 
 // Main runs hubssh with args (without the program name) and returns the exit
 // code.
-func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
+func Main(ctx context.Context, args []string, f *Factory) int {
+	stdio := f.IO
 	if len(args) == 0 {
 		fmt.Fprintln(stdio.Err, usage)
 		return ExitUsage
@@ -79,25 +80,25 @@ func Main(ctx context.Context, args []string, stdio Stdio, env Env) int {
 	var err error
 	switch args[0] {
 	case "proxy":
-		err = runProxy(ctx, args[1:], stdio, env)
+		err = runProxy(ctx, f, args[1:])
 	case "login":
-		err = runLogin(ctx, args[1:], stdio, env)
+		err = runLogin(ctx, f, args[1:])
 	case "logout":
-		err = runLogout(ctx, args[1:], stdio, env)
+		err = runLogout(ctx, f, args[1:])
 	case "connect":
-		err = runConnect(ctx, args[1:], stdio, env)
+		err = runConnect(ctx, f, args[1:])
 	case "ssh-config":
-		err = runSSHConfig(ctx, args[1:], stdio, env)
+		err = runSSHConfig(ctx, f, args[1:])
 	case "servers":
-		err = runServers(ctx, args[1:], stdio, env)
+		err = runServers(ctx, f, args[1:])
 	case "start":
-		err = runStartStop(ctx, true, args[1:], stdio, env)
+		err = runStartStop(ctx, f, true, args[1:])
 	case "stop":
-		err = runStartStop(ctx, false, args[1:], stdio, env)
+		err = runStartStop(ctx, f, false, args[1:])
 	case "serve":
-		err = runServe(ctx, args[1:], stdio, env)
+		err = runServe(ctx, f, args[1:])
 	case "doctor":
-		err = runDoctor(ctx, args[1:], stdio, env)
+		err = runDoctor(ctx, f, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdio.Out, "hubssh", version.Version)
 	case "help", "-h", "--help":

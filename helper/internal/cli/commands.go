@@ -30,7 +30,8 @@ func asExit(err error) error {
 	return err
 }
 
-func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runLogin(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("login", stdio.Err)
 	fromStdin := fs.Bool("token-stdin", false, "read the token from standard input (for scripts)")
 	web := fs.Bool("web", false, "open the hub's token page in your browser first")
@@ -49,7 +50,7 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 			return fail(ExitUsage, "%v", err)
 		}
 		page := base.String() + "hub/token"
-		if err := openBrowser(page); err != nil {
+		if err := f.OpenBrowser(page); err != nil {
 			fmt.Fprintf(stdio.Err, "hubssh: could not open a browser (%v); open %s yourself\n", err, page)
 		}
 	}
@@ -57,7 +58,7 @@ func runLogin(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	if err != nil {
 		return err
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,8 @@ func readToken(hub string, fromStdin bool, stdio Stdio) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func runLogout(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runLogout(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("logout", stdio.Err)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -124,7 +126,7 @@ func runLogout(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	if len(pos) > 1 {
 		return fail(ExitUsage, "usage: hubssh logout [HUB]")
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -136,7 +138,8 @@ func runLogout(ctx context.Context, args []string, stdio Stdio, env Env) error {
 	return nil
 }
 
-func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runConnect(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("connect", stdio.Err)
 	server := fs.String("server", "", "a named server (default: the default server)")
 	user := fs.String("user", "", "whose server (default: you)")
@@ -158,7 +161,7 @@ func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error 
 		return fail(ExitUsage, "usage: hubssh connect [flags] [HUB] [-- ssh arguments]; got %q", pos)
 	}
 	hub := first(pos)
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -170,7 +173,7 @@ func runConnect(ctx context.Context, args []string, stdio Stdio, env Env) error 
 	if *prepareOnly {
 		return json.NewEncoder(stdio.Out).Encode(rpc.PreparedOf(*p, svc.SSH.User))
 	}
-	cmd := exec.CommandContext(ctx, "ssh", append(sshConfigArgs(svc.SSH.User), append([]string{p.Alias}, rest...)...)...)
+	cmd := f.Command(ctx, "ssh", append(sshConfigArgs(svc.SSH.User), append([]string{p.Alias}, rest...)...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.In, stdio.Out, stdio.Err
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
@@ -197,7 +200,8 @@ func sshConfigArgs(edited string) []string {
 	return []string{"-F", edited}
 }
 
-func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runSSHConfig(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("ssh-config", stdio.Err)
 	dry := fs.Bool("dry-run", false, "show what would change in ~/.ssh/config, change nothing")
 	remove := fs.Bool("remove", false, "take hubssh's lines out of ~/.ssh/config")
@@ -208,7 +212,7 @@ func runSSHConfig(ctx context.Context, args []string, stdio Stdio, env Env) erro
 	if len(pos) > 0 {
 		return fail(ExitUsage, "ssh-config takes flags only (--dry-run, --remove), got %q", pos[0])
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}

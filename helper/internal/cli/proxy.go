@@ -36,12 +36,13 @@ func parseProxy(args []string, stdio Stdio) (core.ProxyTarget, error) {
 // form (--hub, --user, --server) works for a hub logged in to, or with the
 // token in HUBSSH_TOKEN. Both are core.Proxy: one path, one set of
 // messages and exit codes (docs/cli.md).
-func runProxy(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runProxy(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	pt, err := parseProxy(args, stdio)
 	if err != nil {
 		return err
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func runCLI(t *testing.T, args []string, env map[string]string, stdin string) (s
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var out, errb bytes.Buffer
-	code := Main(ctx, args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb}, testEnv(t, env))
+	code := Main(ctx, args, NewFactory(Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb}, testEnv(t, env)))
 	return out.String(), errb.String(), code
 }
 
@@ -211,7 +211,7 @@ func TestProxyCarriesBytes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	go func() {
-		done <- Main(ctx, []string{"proxy", "--hub", hub.URL}, Stdio{In: inR, Out: outW, Err: &errb}, testEnv(t, map[string]string{TokenEnv: testToken}))
+		done <- Main(ctx, []string{"proxy", "--hub", hub.URL}, NewFactory(Stdio{In: inR, Out: outW, Err: &errb}, testEnv(t, map[string]string{TokenEnv: testToken})))
 		outW.Close()
 	}()
 	probe := "SSH-2.0-probe\r\n"

@@ -25,7 +25,8 @@ func (o optionFlags) Set(s string) error {
 	return nil
 }
 
-func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runServers(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("servers", stdio.Err)
 	user := fs.String("user", "", "whose servers (default: you)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -33,7 +34,7 @@ func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error 
 	if err != nil {
 		return err
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,8 @@ func runServers(ctx context.Context, args []string, stdio Stdio, env Env) error 
 	return tw.Flush()
 }
 
-func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, env Env) error {
+func runStartStop(ctx context.Context, f *Factory, start bool, args []string) error {
+	stdio := f.IO
 	name := "stop"
 	if start {
 		name = "start"
@@ -83,7 +85,7 @@ func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, e
 	if err != nil {
 		return err
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,8 @@ func runStartStop(ctx context.Context, start bool, args []string, stdio Stdio, e
 	return asExit(err)
 }
 
-func runServe(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runServe(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("serve", stdio.Err)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -110,7 +113,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio, env Env) error {
 		return fail(ExitUsage, "serve takes no arguments, got %q", pos[0])
 	}
 	// stdout is the protocol from here on: notices go to stderr.
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}
@@ -126,14 +129,15 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-func runDoctor(ctx context.Context, args []string, stdio Stdio, env Env) error {
+func runDoctor(ctx context.Context, f *Factory, args []string) error {
+	stdio := f.IO
 	fs := newFlagSet("doctor", stdio.Err)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	svc, err := newService(env, stdio.Err)
+	svc, err := f.Service()
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,43 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/hubssh/hubssh/helper/internal/core"
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
 )
+
+// Factory is what commands take from the world: the streams, the
+// environment, the core service, the browser and subprocesses. main makes
+// the real one with NewFactory; tests build their own (a service on a temp
+// directory and a fake hub, a browser that records), as gh's cmdutil.Factory.
+type Factory struct {
+	IO  Stdio
+	Env Env
+	// Service wires the core; each command calls it once.
+	Service func() (*core.Service, error)
+	// OpenBrowser shows a page in the user's browser (login --web).
+	OpenBrowser func(url string) error
+	// Command makes a subprocess (ssh, for connect).
+	Command func(ctx context.Context, name string, args ...string) *exec.Cmd
+}
+
+// NewFactory is the production wiring.
+func NewFactory(stdio Stdio, env Env) *Factory {
+	return &Factory{
+		IO:          stdio,
+		Env:         env,
+		Service:     func() (*core.Service, error) { return newService(env, stdio.Err) },
+		OpenBrowser: openBrowser,
+		Command:     exec.CommandContext,
+	}
+}
 
 // newService wires the core from the environment: config dir, token store,
 // the user's ssh config, and this binary's path for ProxyCommand lines.

@@ -43,11 +43,21 @@ type Service struct {
 	// OutageRetry is how long a hub that stops answering (its proxy
 	// restarting, say) is retried before hubssh gives up; 0 means 30 s.
 	OutageRetry time.Duration
+	// Now is the clock for what hubssh records and for server tokens'
+	// lifetimes; nil is time.Now. Tests move it instead of sleeping.
+	Now func() time.Time
 
 	cacheOnce     sync.Once
 	tokens        tokenCache
 	mu            sync.Mutex
 	revokeAtClose []func(context.Context)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func (s *Service) notice(format string, args ...any) {

@@ -55,7 +55,7 @@ func (s *Service) Login(ctx context.Context, rawURL, token string) (*store.Hub, 
 	err = s.Store.Update(func(st *store.State) error {
 		h := st.Hub(base.String())
 		if h == nil {
-			st.Hubs = append(st.Hubs, store.Hub{URL: base.String(), Added: time.Now().UTC()})
+			st.Hubs = append(st.Hubs, store.Hub{URL: base.String(), Added: s.now().UTC()})
 			h = &st.Hubs[len(st.Hubs)-1]
 		}
 		h.User, h.Scopes, h.TokenStore, h.TokenExpires = u.Name, u.Scopes, where, expires

@@ -169,7 +169,7 @@ func (s *Service) loginToken(hubURL string) (string, error) {
 // serverToken returns a token for t's server and whether it came from the
 // cache: a cached one with enough life left, or a new one.
 func (s *Service) serverToken(ctx context.Context, t *target) (string, bool, error) {
-	if c, ok := s.cache().get(t.tokenKey()); ok && time.Until(c.Expires) > serverTokenMinLeft {
+	if c, ok := s.cache().get(t.tokenKey()); ok && c.Expires.Sub(s.now()) > serverTokenMinLeft {
 		return c.Token, true, nil
 	}
 	tok, err := s.mintServerToken(ctx, t)
@@ -192,7 +192,7 @@ func (s *Service) mintServerToken(ctx context.Context, t *target) (string, error
 	if err != nil {
 		return "", s.mintError(ctx, t, err)
 	}
-	c := cachedToken{ID: tok.ID, User: t.user, Token: tok.Token, Expires: time.Now().Add(serverTokenLife)}
+	c := cachedToken{ID: tok.ID, User: t.user, Token: tok.Token, Expires: s.now().Add(serverTokenLife)}
 	if s.ciMode() && s.RuntimeDir == "" && tok.ID != "" {
 		// Kept in this process only: nobody can use it after Close, so
 		// Close revokes it rather than leave it live on the hub.
