@@ -2,173 +2,23 @@ package core
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-	"golang.org/x/crypto/ssh"
-
-	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/fakehub"
 	"github.com/hubssh/hubssh/internal/hubapi"
 )
 
 const loginToken = "login-token-secret"
 
-// pod is a hub with alice's default server behind it: the hub API
-// (fakehub) and, at the server's URL, a stand-in for hubsshd's control
-// API. The real control API (server/internal/control) is out of helper's
-// reach by Go's internal rule; the end-to-end suite runs it.
-type pod struct {
-	*fakehub.Hub
-	hostKey string
-
-	mu      sync.Mutex
-	running bool
-	loginOK bool
-	minted  []string // server tokens, in order
-	keys    []string // public keys posted to the control API
-	// Knobs: nil means the hub's ordinary answer.
-	users, spawn, mint, control http.HandlerFunc
-}
-
-func newPod(t *testing.T) *pod {
-	pub, _, _ := ed25519.GenerateKey(nil)
-	sp, _ := ssh.NewPublicKey(pub)
-	p := &pod{Hub: fakehub.New(t), running: true, loginOK: true, hostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp)))}
-	p.Allow("GET /hub/api/user", p.whoami)
-	p.Allow("GET /hub/api/users/{name}", p.user)
-	p.Allow("POST /hub/api/users/alice/server", p.or(func() http.HandlerFunc { return p.spawn }, func(w http.ResponseWriter, r *http.Request) {
-		p.set(func() { p.running = true })
-		w.WriteHeader(http.StatusCreated)
-	}))
-	p.Allow("POST /hub/api/users/alice/tokens", p.or(func() http.HandlerFunc { return p.mint }, func(w http.ResponseWriter, r *http.Request) {
-		if !p.isLogin(r) {
-			fakehub.Denied(w, r)
-			return
-		}
-		var tok string
-		p.set(func() { tok = fmt.Sprintf("server-%d", len(p.minted)+1); p.minted = append(p.minted, tok) })
-		fakehub.Reply(http.StatusCreated, `{"id":"id-`+tok+`","token":"`+tok+`"}`)(w, r)
-	}))
-	p.Allow("DELETE /hub/api/users/alice/tokens/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	p.Allow("/user/alice/sshd-control/{endpoint...}", p.or(func() http.HandlerFunc { return p.control }, p.controlAPI))
-	p.Allow("GET /hub/api/{$}", fakehub.Reply(200, `{"version":"6.1.1"}`))
-	// hubsshd's websocket: the SSH banner, to a server token only.
-	p.Allow("/user/alice/sshd/{$}", func(w http.ResponseWriter, r *http.Request) {
-		if !p.isServerToken(r) {
-			w.WriteHeader(http.StatusForbidden)
-			return
-		}
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.CloseNow()
-		c.Write(r.Context(), websocket.MessageBinary, []byte("SSH-2.0-hubsshd_test\r\n"))
-		c.Read(r.Context())
-	})
-	return p
-}
-
-func (p *pod) set(f func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f()
-}
-
-// or serves the knob when a test set one, else the ordinary answer.
-func (p *pod) or(knob func() http.HandlerFunc, ordinary http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		k := knob()
-		p.mu.Unlock()
-		if k != nil {
-			k(w, r)
-			return
-		}
-		ordinary(w, r)
-	}
-}
-
-func (p *pod) isLogin(r *http.Request) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.loginOK && r.Header.Get("Authorization") == "token "+loginToken
-}
-
-func (p *pod) isServerToken(r *http.Request) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, tok := range p.minted {
-		if r.Header.Get("Authorization") == "token "+tok {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *pod) whoami(w http.ResponseWriter, r *http.Request) {
-	if !p.isLogin(r) {
-		fakehub.Denied(w, r)
-		return
-	}
-	fakehub.Reply(200, `{"kind":"user","name":"alice","scopes":["access:servers!user=alice","servers!user=alice","tokens!user=alice"]}`)(w, r)
-}
-
-func (p *pod) user(w http.ResponseWriter, r *http.Request) {
-	p.or(func() http.HandlerFunc { return p.users }, func(w http.ResponseWriter, r *http.Request) {
-		if !p.isLogin(r) || r.PathValue("name") != "alice" {
-			fakehub.Denied(w, r)
-			return
-		}
-		p.mu.Lock()
-		servers := `{}`
-		if p.running {
-			servers = `{"":{"name":"","ready":true,"pending":null,"url":"/user/alice/"}}`
-		}
-		p.mu.Unlock()
-		if r.URL.Query().Get("include_stopped_servers") != "" {
-			servers = strings.Replace(servers, `{}`, `{"gpu":{"name":"gpu","ready":false,"pending":null,"stopped":true}}`, 1)
-			if p.running {
-				servers = strings.TrimSuffix(servers, "}") + `,"gpu":{"name":"gpu","ready":false,"pending":null,"stopped":true}}`
-			}
-		}
-		fakehub.Reply(200, `{"name":"alice","servers":`+servers+`}`)(w, r)
-	})(w, r)
-}
-
-func (p *pod) controlAPI(w http.ResponseWriter, r *http.Request) {
-	if !p.isServerToken(r) {
-		fakehub.Reply(http.StatusForbidden, `{"error":"token rejected"}`)(w, r)
-		return
-	}
-	switch ep := r.PathValue("endpoint"); {
-	case ep == controlapi.PathHostKeys && r.Method == http.MethodGet:
-		json.NewEncoder(w).Encode(controlapi.HostKeys{HostKeys: []string{p.hostKey}})
-	case ep == controlapi.PathInfo && r.Method == http.MethodGet:
-		json.NewEncoder(w).Encode(controlapi.Info{Home: "/home/jovyan", Version: "test", User: "jovyan"})
-	case ep == controlapi.PathKeys && r.Method == http.MethodPost:
-		var req controlapi.AddKey
-		json.NewDecoder(r.Body).Decode(&req)
-		p.set(func() { p.keys = append(p.keys, req.PublicKey) })
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(controlapi.Key{})
-	default:
-		w.WriteHeader(http.StatusNotFound)
-	}
-}
-
 // loggedIn is a Service on a temp dir, logged in to p, with a clock the
 // test moves and the notices it printed.
-func loggedIn(t *testing.T, p *pod) (*Service, *[]string, func(time.Duration)) {
+func loggedIn(t *testing.T, p *fakehub.Pod) (*Service, *[]string, func(time.Duration)) {
 	t.Helper()
 	s := newService(t)
 	var mu sync.Mutex
@@ -183,7 +33,7 @@ func loggedIn(t *testing.T, p *pod) (*Service, *[]string, func(time.Duration)) {
 }
 
 func TestPrepare(t *testing.T) {
-	p := newPod(t)
+	p := fakehub.NewPod(t, loginToken)
 	s, _, advance := loggedIn(t, p)
 	ctx := context.Background()
 	res, err := s.Prepare(ctx, "", "", "", nil)
@@ -201,12 +51,12 @@ func TestPrepare(t *testing.T) {
 		}
 	}
 	known, _ := os.ReadFile(s.Store.KnownHosts())
-	if !strings.Contains(string(known), alias+" "+p.hostKey) {
+	if !strings.Contains(string(known), alias+" "+p.State().HostKey) {
 		t.Errorf("host key not pinned under %s:\n%s", alias, known)
 	}
 	_, pub, _ := s.Store.KeyPair(p.URL + "/")
-	if len(p.keys) != 1 || !strings.HasPrefix(p.keys[0], strings.TrimSpace(string(pub))+" ") {
-		t.Errorf("keys deployed %q, want hubssh's own %q", p.keys, pub)
+	if keys := p.State().Keys; len(keys) != 1 || !strings.HasPrefix(keys[0], strings.TrimSpace(string(pub))+" ") {
+		t.Errorf("keys deployed %q, want hubssh's own %q", keys, pub)
 	}
 
 	// Token choice: the server token is minted once and reused while it
@@ -215,21 +65,21 @@ func TestPrepare(t *testing.T) {
 	if _, err := s.Prepare(ctx, "", "", "", nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.minted) != 1 {
-		t.Errorf("minted %d server tokens for two prepares, want 1 (cached)", len(p.minted))
+	if len(p.State().Minted) != 1 {
+		t.Errorf("minted %d server tokens for two prepares, want 1 (cached)", len(p.State().Minted))
 	}
 	advance(serverTokenLife - serverTokenMinLeft + time.Second)
 	if _, err := s.Prepare(ctx, "", "", "", nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.minted) != 2 {
-		t.Errorf("minted %d after the cached token ran low, want 2", len(p.minted))
+	if len(p.State().Minted) != 2 {
+		t.Errorf("minted %d after the cached token ran low, want 2", len(p.State().Minted))
 	}
 }
 
 func TestPrepareStartsAStoppedServer(t *testing.T) {
-	p := newPod(t)
-	p.running = false
+	p := fakehub.NewPod(t, loginToken)
+	p.Update(func(st *fakehub.PodState) { st.Running = false })
 	s, _, _ := loggedIn(t, p)
 	var events []string
 	if _, err := s.Prepare(context.Background(), "", "", "", func(e hubapi.Event) { events = append(events, e.Message) }); err != nil {
@@ -245,40 +95,40 @@ func TestPrepareStartsAStoppedServer(t *testing.T) {
 func TestPrepareErrors(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(p *pod)
+		setup func(st *fakehub.PodState)
 		user  string
 		code  Code
 		want  string
 	}{
-		{"no hubsshd in the image", func(p *pod) { p.control = fakehub.Reply(404, `{"message":"not found"}`) }, "",
+		{"no hubsshd in the image", func(st *fakehub.PodState) { st.Control = fakehub.Reply(404, `{"message":"not found"}`) }, "",
 			CodeServer, "has no hubsshd"},
-		{"login token revoked", func(p *pod) { p.loginOK = false }, "",
+		{"login token revoked", func(st *fakehub.PodState) { st.LoginOK = false }, "",
 			CodeAuth, "rejected the token"},
 		{"another user's server", nil, "bob",
 			CodeAuth, "no access to bob's servers"},
-		{"spawn fails", func(p *pod) {
-			p.running = false
-			p.spawn = fakehub.Reply(500, `{"message":"spawner exploded"}`)
+		{"spawn fails", func(st *fakehub.PodState) {
+			st.Running = false
+			st.Spawn = fakehub.Reply(500, `{"message":"spawner exploded"}`)
 		}, "", CodeServer, "the hub failed to start alice's default server (HTTP 500: spawner exploded)"},
-		{"spawn refused", func(p *pod) {
-			p.running = false
-			p.spawn = fakehub.Reply(400, `{"message":"Too many servers"}`)
+		{"spawn refused", func(st *fakehub.PodState) {
+			st.Running = false
+			st.Spawn = fakehub.Reply(400, `{"message":"Too many servers"}`)
 		}, "", CodeServer, "the hub would not start alice's default server: Too many servers"},
-		{"no server token issued", func(p *pod) {
-			p.mint = fakehub.Reply(403, `{"message":"Not assigning requested scopes"}`)
+		{"no server token issued", func(st *fakehub.PodState) {
+			st.Mint = fakehub.Reply(403, `{"message":"Not assigning requested scopes"}`)
 		}, "", CodeAuth, "will not issue a token"},
-		{"server refuses a fresh token", func(p *pod) { p.control = fakehub.Reply(403, `{"error":"no"}`) }, "",
+		{"server refuses a fresh token", func(st *fakehub.PodState) { st.Control = fakehub.Reply(403, `{"error":"no"}`) }, "",
 			CodeAuth, "refused a token the hub issued for it a moment ago"},
-		{"hub down longer than the retry", func(p *pod) { p.users = fakehub.Reply(502, `{"message":"proxy error"}`) }, "",
+		{"hub down longer than the retry", func(st *fakehub.PodState) { st.Users = fakehub.Reply(502, `{"message":"proxy error"}`) }, "",
 			CodeNetwork, "did not answer for"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newPod(t)
+			p := fakehub.NewPod(t, loginToken)
 			s, _, _ := loggedIn(t, p)
 			s.OutageRetry = 600 * time.Millisecond
 			if tt.setup != nil {
-				p.set(func() { tt.setup(p) })
+				p.Update(tt.setup)
 			}
 			_, err := s.Prepare(context.Background(), "", tt.user, "", nil)
 			ce, ok := err.(*Error)
@@ -296,23 +146,16 @@ func TestPrepareErrors(t *testing.T) {
 }
 
 func TestOutageWaitedOut(t *testing.T) {
-	p := newPod(t)
+	p := fakehub.NewPod(t, loginToken)
 	s, notices, _ := loggedIn(t, p)
-	n := 0
-	p.set(func() {
-		p.users = func(w http.ResponseWriter, r *http.Request) {
-			p.mu.Lock()
-			n++
-			down := n <= 2
-			if !down {
-				p.users = nil // back: the ordinary answers from now on
-			}
-			p.mu.Unlock()
-			if down {
+	var n atomic.Int32
+	p.Update(func(st *fakehub.PodState) {
+		st.Users = func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) <= 2 {
 				fakehub.Reply(503, `{"message":"restarting"}`)(w, r)
 				return
 			}
-			p.user(w, r)
+			p.UsersAnswer(w, r)
 		}
 	})
 	if _, err := s.Prepare(context.Background(), "", "", "", nil); err != nil {
@@ -325,7 +168,7 @@ func TestOutageWaitedOut(t *testing.T) {
 }
 
 func TestServersStopLogout(t *testing.T) {
-	p := newPod(t)
+	p := fakehub.NewPod(t, loginToken)
 	s, _, _ := loggedIn(t, p)
 	ctx := context.Background()
 	before, _ := os.ReadFile(s.SSH.User)
@@ -352,13 +195,13 @@ func TestServersStopLogout(t *testing.T) {
 	if string(after) != string(before) {
 		t.Errorf("ssh config after logout:\n%s\nwant as before:\n%s", after, before)
 	}
-	if known, _ := os.ReadFile(s.Store.KnownHosts()); strings.Contains(string(known), p.hostKey) {
+	if known, _ := os.ReadFile(s.Store.KnownHosts()); strings.Contains(string(known), p.State().HostKey) {
 		t.Error("the host key is still pinned after logout")
 	}
 }
 
 func TestDiagnose(t *testing.T) {
-	p := newPod(t)
+	p := fakehub.NewPod(t, loginToken)
 	s, _, _ := loggedIn(t, p)
 	ctx := context.Background()
 	if _, err := s.Prepare(ctx, "", "", "", nil); err != nil {
@@ -392,12 +235,14 @@ func TestDiagnose(t *testing.T) {
 	}
 
 	// The server's host key changed (its home was reset): say so, with the fix.
-	p.set(func() { p.hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJPDM7Y4Ie9wV8JkBempICoZQ0F87irn5+cD9kONyb99" })
+	p.Update(func(st *fakehub.PodState) {
+		st.HostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJPDM7Y4Ie9wV8JkBempICoZQ0F87irn5+cD9kONyb99"
+	})
 	if c := status()["server "+alias+": host key"]; c.Status != "fail" || !strings.Contains(c.Fix, "hubssh connect") {
 		t.Errorf("changed host key: %+v, want a failure that says to connect again", c)
 	}
 	// The login token was revoked: the token check fails, and says what to do.
-	p.set(func() { p.loginOK = false })
+	p.Update(func(st *fakehub.PodState) { st.LoginOK = false })
 	if c := status()[hub+": token"]; c.Status != "fail" || !strings.Contains(c.Detail, "hub/token") {
 		t.Errorf("revoked token: %+v, want a failure naming the token page", c)
 	}
