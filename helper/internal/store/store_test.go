@@ -11,18 +11,18 @@ import (
 	"time"
 )
 
-// fakeKeyring is an in-memory keyring; broken makes every call fail, slow
-// makes every call hang.
+// fakeKeyring is an in-memory keyring; broken makes every call fail, hang
+// (until closed) makes every call hang, as a locked Secret Service does.
 type fakeKeyring struct {
 	mu     sync.Mutex
 	m      map[string]string
 	broken bool
-	slow   bool
+	hang   chan struct{}
 }
 
 func (k *fakeKeyring) do() error {
-	if k.slow {
-		time.Sleep(time.Hour)
+	if k.hang != nil {
+		<-k.hang
 	}
 	if k.broken {
 		return errors.New("org.freedesktop.secrets was not provided by any .service files")
@@ -74,11 +74,15 @@ func TestSecrets(t *testing.T) {
 	}{
 		{"keyring works", &fakeKeyring{}, "keyring"},
 		{"no keyring: file", &fakeKeyring{broken: true}, "file"},
-		{"keyring hangs: file after the timeout", &fakeKeyring{slow: true}, "file"},
+		{"keyring hangs: file after the timeout", &fakeKeyring{hang: make(chan struct{})}, "file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if tt.kr.hang != nil {
+				// The abandoned keyring calls return when the test ends.
+				t.Cleanup(func() { close(tt.kr.hang) })
+			}
 			s := &Secrets{Dir: dir, Keyring: tt.kr, Timeout: 100 * time.Millisecond}
 			where, err := s.Set("https://hub.example.org/", "tok-1")
 			if err != nil || where != tt.wantWhere {

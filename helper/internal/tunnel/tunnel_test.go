@@ -211,7 +211,8 @@ func TestPipeServerCloseEndsCleanly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, _ := io.Pipe() // ssh has not closed its end
+			in, inW := io.Pipe() // ssh has not closed its end
+			defer inW.Close() // … until the test ends: Pipe must not need it
 			var out bytes.Buffer
 			err = Pipe(ctx, c, in, &out, Options{})
 			if (err != nil) != tt.wantErr || out.String() != "bye" {

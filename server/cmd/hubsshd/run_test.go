@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,9 +109,16 @@ func TestRunShutdownClosesEverything(t *testing.T) {
 	}
 	fwd := rl.Addr().String()
 	s, _ := client.NewSession()
-	if err := s.Start("sleep 60"); err != nil {
+	out, _ := s.StdoutPipe()
+	if err := s.Start("echo $$; exec sleep 60"); err != nil {
 		t.Fatal(err)
 	}
+	// The command outlives the server by design; the test must not.
+	var pid int
+	if _, err := fmt.Fscan(out, &pid); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	cancel()
 	select {
 	case c := <-code:

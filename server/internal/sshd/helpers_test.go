@@ -183,3 +183,21 @@ func (s *Server) sessionsOf() []*session {
 	}
 	return out
 }
+
+// killCommandsAtEnd kills, when the test ends, the command of every session
+// open now. Commands outlive their connection by design (Remote-SSH's
+// server does); a test must still not leave them, and the goroutines that
+// wait for them, behind for goleak to find.
+func (f *fixture) killCommandsAtEnd(t *testing.T) {
+	t.Helper()
+	for _, sess := range f.srv.sessionsOf() {
+		sess.mu.Lock()
+		p := sess.proc
+		sess.mu.Unlock()
+		if p == nil {
+			t.Fatal("killCommandsAtEnd: a session has no command yet")
+		}
+		// Commands run in their own session (setsid): the group is theirs.
+		t.Cleanup(func() { syscall.Kill(-p.Pid, syscall.SIGKILL) })
+	}
+}

@@ -249,6 +249,7 @@ func TestClosedConnectionsAreToldWhy(t *testing.T) {
 			for i := 0; i < 200 && len(f.srv.sessionsOf()) == 0; i++ {
 				time.Sleep(5 * time.Millisecond)
 			}
+			f.killCommandsAtEnd(t)
 			trigger()
 			done := make(chan error, 1)
 			go func() { done <- s.Wait() }()

@@ -227,10 +227,11 @@ func TestEnvRequests(t *testing.T) {
 }
 
 func TestSecondCommandRefused(t *testing.T) {
-	_, s := newSession(t)
+	f, s := newSession(t)
 	if err := s.Start("sleep 1"); err != nil {
 		t.Fatal(err)
 	}
+	f.killCommandsAtEnd(t)
 	ok, err := s.SendRequest("exec", true, ssh.Marshal(struct{ Command string }{"true"}))
 	if err != nil || ok {
 		t.Fatalf("second exec on one session: ok=%v err=%v, want refused", ok, err)
