@@ -10,8 +10,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 type ptyRequest struct {
@@ -178,12 +176,12 @@ func (sess *session) startPipes(cmd *exec.Cmd) (pendingRun, error) {
 const ptyDrain = 200 * time.Millisecond
 
 func (sess *session) startPTY(cmd *exec.Cmd) (pendingRun, error) {
-	ptmx, tty, err := pty.Open()
+	ptmx, tty, err := openPTY()
 	if err != nil {
 		return nil, err
 	}
 	p := sess.pty
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: clamp16(p.Rows), Cols: clamp16(p.Columns)}); err != nil {
+	if err := setWinsize(ptmx, p.Columns, p.Rows); err != nil {
 		ptmx.Close()
 		tty.Close()
 		return nil, err
@@ -239,7 +237,7 @@ func (sess *session) resize(cols, rows uint32) bool {
 	if sess.ptmx == nil {
 		return false
 	}
-	return pty.Setsize(sess.ptmx, &pty.Winsize{Rows: clamp16(rows), Cols: clamp16(cols)}) == nil
+	return setWinsize(sess.ptmx, cols, rows) == nil
 }
 
 // sshSignals maps RFC 4254 §6.10 signal names to the local signals.

@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,6 +21,10 @@ type session struct {
 	conn *conn
 	ch   ssh.Channel
 	log  *slog.Logger
+	// ctx ends when the client closes the channel or the connection ends:
+	// what the session runs in-process (sftp) stops with it; the pty is
+	// hung up. A command without a pty keeps running, as under sshd.
+	ctx context.Context
 
 	env []string // from accepted "env" requests
 	pty *ptyRequest
@@ -39,9 +44,22 @@ func (s *Server) handleSession(c *conn, nch ssh.NewChannel) {
 		c.log.Info("accept session", "err", err)
 		return
 	}
-	sess := &session{srv: s, conn: c, ch: ch, log: c.log}
+	ctx, cancel := context.WithCancel(c.ctx)
+	sess := &session{srv: s, conn: c, ch: ch, log: c.log, ctx: ctx}
 	c.addSession(sess)
 	defer c.dropSession(sess)
+	// The client closed the channel (or the connection ended): a pty is
+	// closed, which hangs its processes up as sshd does. A command without
+	// one keeps running (background children must survive: Remote-SSH
+	// starts its server that way).
+	defer cancel()
+	context.AfterFunc(ctx, func() {
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		if sess.ptmx != nil {
+			sess.ptmx.Close()
+		}
+	})
 	for req := range reqs {
 		ok := sess.handle(req)
 		if req.WantReply {
@@ -53,15 +71,6 @@ func (s *Server) handleSession(c *conn, nch ssh.NewChannel) {
 			sess.run()
 		}
 	}
-	// The client closed the channel. The command, if any, keeps running
-	// without a pty (background children must survive: Remote-SSH starts
-	// its server that way); a pty is closed, which hangs its processes up
-	// as sshd does.
-	sess.mu.Lock()
-	if sess.ptmx != nil {
-		sess.ptmx.Close()
-	}
-	sess.mu.Unlock()
 }
 
 func (sess *session) isStartRequest(t string) bool {
@@ -183,7 +192,11 @@ func (sess *session) prepareSFTP() bool {
 		return false
 	}
 	sess.log.Info("sftp started")
+	// A connection dropped mid-transfer must not leave the server (and its
+	// buffers) waiting on a channel nobody reads.
+	stop := context.AfterFunc(sess.ctx, func() { srv.Close() })
 	sess.setPending(func() {
+		defer stop()
 		err := srv.Serve()
 		// The allocator's buffers (up to ~16 MiB per busy session) are
 		// garbage now; an idle server would hold them for minutes.

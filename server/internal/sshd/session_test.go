@@ -336,3 +336,43 @@ func TestUnknownSubsystemRefused(t *testing.T) {
 		t.Fatal("subsystem netconf accepted")
 	}
 }
+
+// TestPTYHungUpWithItsSession: a pty's processes get SIGHUP when the
+// session ends, whether the client closed the channel or the connection
+// dropped (the session's context), as under sshd.
+func TestPTYHungUpWithItsSession(t *testing.T) {
+	for _, how := range []string{"channel closed", "connection dropped"} {
+		t.Run(how, func(t *testing.T) {
+			f := newFixture(t)
+			c := f.mustDial(t)
+			s, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RequestPty("xterm", 24, 80, ssh.TerminalModes{}); err != nil {
+				t.Fatal(err)
+			}
+			out, _ := s.StdoutPipe()
+			if err := s.Start("echo pid=$$; exec sleep 60"); err != nil {
+				t.Fatal(err)
+			}
+			var pid int
+			if _, err := fmt.Fscanf(out, "pid=%d", &pid); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+			if how == "channel closed" {
+				s.Close()
+			} else {
+				c.Close()
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for syscall.Kill(pid, 0) == nil {
+				if time.Now().After(deadline) {
+					t.Fatalf("the pty's process %d still runs 5 s after the session ended", pid)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}
