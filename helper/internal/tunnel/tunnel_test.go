@@ -212,7 +212,7 @@ func TestPipeServerCloseEndsCleanly(t *testing.T) {
 				t.Fatal(err)
 			}
 			in, inW := io.Pipe() // ssh has not closed its end
-			defer inW.Close() // … until the test ends: Pipe must not need it
+			defer inW.Close()    // … until the test ends: Pipe must not need it
 			var out bytes.Buffer
 			err = Pipe(ctx, c, in, &out, Options{})
 			if (err != nil) != tt.wantErr || out.String() != "bye" {
