@@ -219,4 +219,3 @@ func TestExitCodes(t *testing.T) {
 		t.Errorf("codeExit has %d codes, the table %d: a code without a test", len(codeExit), len(tests))
 	}
 }
-
