@@ -19,6 +19,7 @@ import (
 
 	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/jspsocket"
+	"github.com/hubssh/hubssh/internal/resume"
 	"github.com/hubssh/hubssh/internal/version"
 	"github.com/hubssh/hubssh/server/internal/activity"
 	"github.com/hubssh/hubssh/server/internal/authkeys"
@@ -40,6 +41,8 @@ const (
 	// or spawner's environment reaches both entries, which the
 	// jupyter-server-proxy configuration (docs/hubsshd.md) leaves as is.
 	envActivityInterval = "HUBSSHD_ACTIVITY_INTERVAL"
+	// envResumeWindow sets --resume-window's default the same way.
+	envResumeWindow = "HUBSSHD_RESUME_WINDOW"
 )
 
 type options struct {
@@ -50,6 +53,7 @@ type options struct {
 	authorizedKeys   []string
 	idleTimeout      time.Duration
 	activityInterval time.Duration
+	resumeWindow     time.Duration
 	printVersion     bool
 }
 
@@ -86,6 +90,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", idleDefault, "close connections whose channels carried no data for this long, e.g. 2h (default $"+envIdleTimeout+", else never)")
 	fs.DurationVar(&o.activityInterval, "activity-interval", activityDefault, "how often SSH use is reported to the hub's idle culler (default $"+envActivityInterval+", else 1m)")
+	resumeDefault, err := envDuration(envResumeWindow, resume.DefaultWindow)
+	if err != nil {
+		return nil, err
+	}
+	fs.DurationVar(&o.resumeWindow, "resume-window", resumeDefault, "how long a session whose network dropped is kept for hubssh to resume it; 0 turns resume off (default $"+envResumeWindow+", else 15m)")
 	fs.BoolVar(&o.printVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -196,8 +205,13 @@ func serveSSH(ctx context.Context, o *options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if o.resumeWindow > 0 {
+		// Sessions survive the network (docs/resume.md): plain clients
+		// (websocat + ssh) are served as before.
+		ln = resume.Listen(ln, resume.ServerOptions{Window: o.resumeWindow, Log: log})
+	}
 	log.Info("serving SSH", "addr", ln.Addr().String(), "version", version.Version,
-		"hostkey", ssh.FingerprintSHA256(hostKeys[0].PublicKey()), "idle_timeout", o.idleTimeout)
+		"hostkey", ssh.FingerprintSHA256(hostKeys[0].PublicKey()), "idle_timeout", o.idleTimeout, "resume_window", o.resumeWindow)
 	return srv.Serve(ctx, ln)
 }
 

@@ -245,7 +245,12 @@ func (s *Server) HandleConn(ctx context.Context, nc net.Conn) {
 			c.handleGlobal(r)
 		}
 	})
-	c.goFunc(func() { c.keepalive() })
+	// A resumable stream keeps its own liveness and outlives a dead
+	// transport; SSH keepalives would end a session while its laptop
+	// sleeps (docs/resume.md, "Keepalives").
+	if r, ok := nc.(interface{ Resumable() bool }); !ok || !r.Resumable() {
+		c.goFunc(func() { c.keepalive() })
+	}
 	if s.cfg.IdleTimeout > 0 {
 		c.goFunc(func() { c.idleWatch() })
 	}
