@@ -26,6 +26,9 @@ type hubState struct {
 	mintCode int    // status for POST …/tokens (0 = 201 with serverToken)
 }
 
+// serverBanner is the fake sshd's identification, sent before it echoes.
+const serverBanner = "SSH-2.0-fake_sshd\r\n"
+
 // serverToken is what the fake hub mints; its sshd accepts only that.
 const serverToken = "minted-server-token"
 
@@ -90,6 +93,8 @@ func fakeHub(t *testing.T, st hubState) *fakehub.Hub {
 		if err != nil {
 			return
 		}
+		// An SSH server (an older hubsshd: no resume offer) speaks first.
+		c.Write(r.Context(), websocket.MessageBinary, []byte(serverBanner))
 		for {
 			typ, b, err := c.Read(r.Context())
 			if err != nil {
@@ -216,9 +221,9 @@ func TestProxyCarriesBytes(t *testing.T) {
 	}()
 	probe := "SSH-2.0-probe\r\n"
 	go inW.Write([]byte(probe))
-	got := make([]byte, len(probe))
-	if _, err := io.ReadFull(outR, got); err != nil || string(got) != probe {
-		t.Fatalf("echo %q, %v; want %q (stderr %q)", got, err, probe, errb.String())
+	got := make([]byte, len(serverBanner+probe))
+	if _, err := io.ReadFull(outR, got); err != nil || string(got) != serverBanner+probe {
+		t.Fatalf("read %q, %v; want the banner and the echo %q (stderr %q)", got, err, serverBanner+probe, errb.String())
 	}
 	inW.Close()
 	if rest, _ := io.ReadAll(outR); len(rest) != 0 {

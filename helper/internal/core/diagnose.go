@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/hubssh/hubssh/helper/internal/sshconfig"
 	"github.com/hubssh/hubssh/helper/internal/store"
+	"github.com/hubssh/hubssh/helper/internal/tunnel"
 	"github.com/hubssh/hubssh/internal/controlapi"
 	"github.com/hubssh/hubssh/internal/hubapi"
+	"github.com/hubssh/hubssh/internal/resume"
 )
 
 // Check is one finding of Diagnose.
@@ -156,12 +159,15 @@ func (s *Service) serverChecks(ctx context.Context, t *target, srv store.Server)
 	if err != nil {
 		return append(checks, bad("fail", name+": sshd", err.Error(), ""))
 	}
-	_, banner, err := c.Read(dctx)
+	banner, offer, err := readBanner(dctx, c)
 	c.CloseNow()
-	if err != nil || !bytes.HasPrefix(banner, []byte("SSH-2.0-")) {
+	if err != nil || !strings.HasPrefix(banner, "SSH-2.0-") {
 		return append(checks, bad("fail", name+": sshd", "no SSH banner on the websocket", "hubsshd may have crashed: see the server's log"))
 	}
-	checks = append(checks, ok(name+": sshd", strings.TrimSpace(string(banner))))
+	if offer != "" {
+		banner += "; " + offer
+	}
+	checks = append(checks, ok(name+": sshd", strings.TrimSpace(banner)))
 	var keys []string
 	err = s.control(ctx, t, func(ctl *controlapi.Client) (err error) {
 		keys, err = ctl.HostKeys(ctx)
@@ -220,4 +226,29 @@ func (s *Service) effectiveConfigCheck(ctx context.Context, alias string) Check 
 			"an option set above hubssh's block in "+s.SSH.User+" wins (OpenSSH keeps the first value): move those lines below the block, or narrow their Host pattern")
 	}
 	return ok(name, "ssh uses hubssh's ProxyCommand, key and pinned host key")
+}
+
+// readBanner reads hubsshd's identification. A hubsshd that offers resume
+// first sends its advertisement and then waits for the client's first
+// bytes: doctor answers as a plain SSH client would, and reports the offer.
+func readBanner(ctx context.Context, c *tunnel.Conn) (banner, offer string, err error) {
+	st := c.Stream(ctx)
+	br := bufio.NewReader(st)
+	for i := 0; i < 4; i++ {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "", "", err
+		}
+		if adv, ok := resume.ParseAdvert(line); ok {
+			offer = fmt.Sprintf("resumes sessions detached up to %s", adv.Window)
+			if _, err := st.Write([]byte("SSH-2.0-hubssh_doctor\r\n")); err != nil {
+				return "", "", err
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "SSH-") {
+			return strings.TrimSpace(line), offer, nil
+		}
+	}
+	return "", "", errors.New("no SSH identification in the first lines")
 }

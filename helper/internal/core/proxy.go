@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/hubssh/hubssh/helper/internal/store"
 	"github.com/hubssh/hubssh/helper/internal/tunnel"
 	"github.com/hubssh/hubssh/internal/hubapi"
+	"github.com/hubssh/hubssh/internal/resume"
 )
 
 // ProxyTarget names the server a proxy connection goes to: a host alias
@@ -55,9 +57,96 @@ func (s *Service) Proxy(ctx context.Context, pt ProxyTarget, in io.Reader, out i
 	if dialErr != nil {
 		return dialErr
 	}
-	err = tunnel.Pipe(ctx, c, in, out, tunnel.Options{})
+	// The first websocket opens the stream; with a hubsshd that offers
+	// resume, later ones reattach it when this one breaks (docs/resume.md).
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	first := c.Stream(pctx)
+	dial := func(dctx context.Context) (net.Conn, error) {
+		if first != nil {
+			f := first
+			first = nil
+			return f, nil
+		}
+		return s.redial(pctx, dctx, t)
+	}
+	stream, resumable, err := resume.Connect(pctx, dial, resume.ClientOptions{Status: s.resumeStatus(t)})
+	if err != nil {
+		c.CloseNow()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return s.lostError(ctx, t, err)
+	}
+	if !resumable {
+		err = tunnel.PipeStream(pctx, c, stream, in, out, tunnel.Options{})
+	} else {
+		err = tunnel.Carry(pctx, stream, in, out, 0)
+	}
 	if err == nil || ctx.Err() != nil {
 		return nil
+	}
+	return s.resumeError(ctx, t, err)
+}
+
+// redial opens a websocket to reattach t's stream. Failures no retry can
+// mend (the login token revoked, the server stopped or without hubsshd)
+// are permanent; the others (network, an outage of the hub) are retried.
+func (s *Service) redial(ctx, dctx context.Context, t *target) (net.Conn, error) {
+	dctx = context.WithValue(dctx, quietOutage{}, true)
+	// A login token revoked while the connection was down ends the
+	// session: the cached server token would still open the websocket.
+	// The hub restarting its proxy is waited out here too, or the check
+	// would pass for want of an answer.
+	err := s.retryOutage(dctx, t.hub, func() error {
+		_, err := t.api.CurrentUser(dctx)
+		return err
+	})
+	if hubapi.IsStatus(err, http.StatusUnauthorized, http.StatusForbidden) {
+		return nil, &resume.Permanent{Err: s.loginRejected(dctx, t, err)}
+	}
+	c, err := s.dialServer(dctx, t, false, nil)
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) && ce.Code != CodeNetwork {
+			return nil, &resume.Permanent{Err: err}
+		}
+		return nil, err
+	}
+	return c.Stream(ctx), nil
+}
+
+// resumeStatus tells the user, one line at a time on stderr (which
+// Remote-SSH shows in its log), that the connection is being resumed, and
+// when it is back; a resume at the first attempt is the one line that it
+// is back. Retries are reported at 1, 2, 4, 8, … so that a long sleep
+// leaves a handful of lines, not hundreds.
+func (s *Service) resumeStatus(t *target) func(resume.Status) {
+	return func(st resume.Status) {
+		switch {
+		case st.Resumed:
+			s.notice("connection to %s resumed after %.1f s (it broke: %v)", t.label(), st.Since.Seconds(), rootCause(st.Cause))
+		case st.Retry == 0:
+			s.notice("connection to %s lost (%v); resuming", t.label(), rootCause(st.Cause))
+		case st.Retry&(st.Retry-1) == 0:
+			s.notice("connection to %s lost; resuming (retry %d, %.0f s): %v", t.label(), st.Retry, st.Since.Seconds(), rootCause(st.Cause))
+		}
+	}
+}
+
+// resumeError explains a stream that ended otherwise than cleanly.
+func (s *Service) resumeError(ctx context.Context, t *target, err error) error {
+	var perm *resume.Permanent
+	var ce *Error
+	switch {
+	case errors.As(err, &perm) && errors.As(perm.Err, &ce) && ce.Code == CodeServer:
+		return s.lostError(ctx, t, err) // stopped meanwhile: say so, with the way back
+	case errors.As(err, &perm) && errors.As(perm.Err, &ce):
+		return ce
+	case errors.Is(err, resume.ErrRestarted):
+		return fail(CodeServer, err, "%s was restarted while the connection was down, so the session is gone: connect again", t.label())
+	case errors.Is(err, resume.ErrUnknownSession), errors.Is(err, resume.ErrExpired):
+		return fail(CodeNetwork, err, "%s no longer holds this session (the connection was down longer than its resume window): connect again", t.label())
 	}
 	return s.lostError(ctx, t, err)
 }

@@ -46,6 +46,10 @@ func gatewayError(code int) bool {
 // of the hub, or the outage has lasted OutageRetry. One line tells the
 // person hubssh is waiting, and one that the hub is back.
 func (s *Service) retryOutage(ctx context.Context, hubURL string, f func() error) error {
+	notice := s.notice
+	if ctx.Value(quietOutage{}) != nil {
+		notice = func(string, ...any) {}
+	}
 	limit := s.OutageRetry
 	if limit == 0 {
 		limit = defaultOutageRetry
@@ -56,13 +60,13 @@ func (s *Service) retryOutage(ctx context.Context, hubURL string, f func() error
 		err := f()
 		if !outage(err) {
 			if err == nil && !since.IsZero() {
-				s.notice("%s answers again after %.1f s", hubURL, time.Since(since).Seconds())
+				notice("%s answers again after %.1f s", hubURL, time.Since(since).Seconds())
 			}
 			return err
 		}
 		if since.IsZero() {
 			since = time.Now()
-			s.notice("%s is not answering as usual (restarting?); retrying for up to %s", hubURL, limit)
+			notice("%s is not answering as usual (restarting?); retrying for up to %s", hubURL, limit)
 		}
 		if time.Since(since)+wait > limit {
 			return &outageError{after: time.Since(since), err: err}
@@ -75,6 +79,10 @@ func (s *Service) retryOutage(ctx context.Context, hubURL string, f func() error
 		wait = min(2*wait, 2*time.Second)
 	}
 }
+
+// quietOutage, as a context value, keeps retryOutage from saying that it
+// waits: a resume says so itself, once (docs/resume.md).
+type quietOutage struct{}
 
 // outageError is an outage that outlasted the retries.
 type outageError struct {

@@ -105,20 +105,46 @@ func (o *Options) withDefaults() Options {
 // ErrPingTimeout means the hub stopped answering websocket pings.
 var ErrPingTimeout = errors.New("the hub stopped answering websocket pings")
 
+// Stream is the websocket as a byte stream whose every Write is one binary
+// message leaving in one write (internal/wsbatch). It lives while ctx does.
+func (c *Conn) Stream(ctx context.Context) net.Conn {
+	return &messageConn{Conn: websocket.NetConn(ctx, c.Conn, websocket.MessageBinary), message: c.message}
+}
+
+type messageConn struct {
+	net.Conn
+	message func(write func() error) error
+}
+
+func (m *messageConn) Write(p []byte) (n int, err error) {
+	err = m.message(func() error {
+		n, err = m.Conn.Write(p)
+		return err
+	})
+	return n, err
+}
+
 // Pipe moves bytes between in/out and c until one side ends, then closes c.
 // It returns nil when either side ended cleanly: in reached EOF (the ssh
 // client is done) or the server closed the websocket normally.
 func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	return PipeStream(ctx, c, c.Stream(ctx), in, out, opts)
+}
+
+// PipeStream is Pipe over a stream of c already in use (one whose first
+// bytes were read to see what the server speaks).
+func PipeStream(ctx context.Context, c *Conn, nc net.Conn, in io.Reader, out io.Writer, opts Options) error {
 	o := opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	nc := websocket.NetConn(ctx, c.Conn, websocket.MessageBinary)
 
 	up := make(chan error, 1)   // in → websocket
 	down := make(chan error, 1) // websocket → out
 	ping := make(chan error, 1)
 	go func() {
-		err := sendAll(nc, c.message, in, make([]byte, o.BufferSize))
+		err := sendAll(nc, in, make([]byte, o.BufferSize))
 		if err != nil {
 			err = fmt.Errorf("send to hub: %w", err)
 		}
@@ -161,21 +187,50 @@ func Pipe(ctx context.Context, c *Conn, in io.Reader, out io.Writer, opts Option
 	return err
 }
 
+// Carry moves bytes between in/out and a resumable stream, which outlives
+// the websockets under it. in's EOF ends the stream one way (the server
+// then ends it the other); Carry returns once out has everything.
+func Carry(ctx context.Context, stream net.Conn, in io.Reader, out io.Writer, bufSize int) error {
+	if bufSize == 0 {
+		bufSize = 256 << 10
+	}
+	down := make(chan error, 1)
+	go func() {
+		_, err := io.CopyBuffer(writerOnly{out}, stream, make([]byte, bufSize))
+		down <- err
+	}()
+	up := make(chan error, 1)
+	go func() {
+		err := sendAll(stream, in, make([]byte, bufSize))
+		if cw, ok := stream.(interface{ CloseWrite() error }); ok && err == nil {
+			cw.CloseWrite()
+		}
+		up <- err
+	}()
+	var err error
+	select {
+	case err = <-down:
+	case err = <-up:
+		if err == nil {
+			err = <-down
+		}
+	case <-ctx.Done():
+	}
+	stream.Close()
+	return err
+}
+
 // writerOnly is an io.Writer and nothing else, so io.CopyBuffer uses the
 // buffer it is given.
 type writerOnly struct{ io.Writer }
 
-// sendAll sends each read from in as one message, inside message so it
-// leaves in one write however the library chunks it.
-func sendAll(nc net.Conn, message func(write func() error) error, in io.Reader, buf []byte) error {
+// sendAll sends each read from in as one Write: over a Stream, one
+// message in one write however the library chunks it.
+func sendAll(nc io.Writer, in io.Reader, buf []byte) error {
 	for {
 		n, err := in.Read(buf)
 		if n > 0 {
-			werr := message(func() error {
-				_, err := nc.Write(buf[:n])
-				return err
-			})
-			if werr != nil {
+			if _, werr := nc.Write(buf[:n]); werr != nil {
 				return werr
 			}
 		}
