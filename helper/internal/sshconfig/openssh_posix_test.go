@@ -36,7 +36,8 @@ func TestRenderWithOpenSSH(t *testing.T) {
 			"userknownhostsfile":    e.KnownHosts,
 			"hostkeyalias":          e.Alias,
 			"stricthostkeychecking": "true",
-			"serveraliveinterval":   "15",
+			"serveraliveinterval":   "60",
+			"serveralivecountmax":   "30",
 			"connecttimeout":        "0", // no timeout: a spawn can take minutes
 			"ciphers":               "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com",
 		}
@@ -105,7 +106,7 @@ func TestBlockWithOpenSSH(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := "User bob\nServerAliveInterval 60\n\nHost work\n  HostName work.example.org\n"
+	user := "User bob\nServerAliveInterval 45\n\nHost work\n  HostName work.example.org\n"
 	out, err := SetBlock([]byte(user), body, "")
 	if err != nil {
 		t.Fatal(err)
@@ -113,9 +114,9 @@ func TestBlockWithOpenSSH(t *testing.T) {
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, out, 0o600)
 	for host, want := range map[string]map[string]string{
-		"work":           {"user": "bob", "hostname": "work.example.org", "serveraliveinterval": "60"},
-		"elsewhere":      {"user": "bob", "serveraliveinterval": "60"},
-		entries[0].Alias: {"user": "jovyan", "serveraliveinterval": "15"},
+		"work":           {"user": "bob", "hostname": "work.example.org", "serveraliveinterval": "45"},
+		"elsewhere":      {"user": "bob", "serveraliveinterval": "45"},
+		entries[0].Alias: {"user": "jovyan", "serveraliveinterval": "60"},
 	} {
 		got := sshG(t, cfg, host)
 		for k, v := range want {

@@ -111,8 +111,12 @@ func Render(entries []Entry) ([]byte, error) {
 			fmt.Fprintf(&b, "  User %s\n", e.User)
 		}
 		b.WriteString("  StrictHostKeyChecking yes\n")
-		b.WriteString("  ServerAliveInterval 15\n")
-		b.WriteString("  ServerAliveCountMax 4\n")
+		// 60 s × 30: ssh must not give up on a connection hubssh is
+		// resuming (hubsshd keeps a detached session 15 min unless its
+		// admin says otherwise; docs/resume.md). hubssh proxy notices a
+		// dead path itself, in 30 s.
+		b.WriteString("  ServerAliveInterval 60\n")
+		b.WriteString("  ServerAliveCountMax 30\n")
 		b.WriteString("  ConnectTimeout 0\n")
 		b.WriteString("  Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com\n")
 		for _, o := range e.Extra {
