@@ -104,12 +104,16 @@ func runMain(m *testing.M) int {
 	t0 := time.Now()
 	hub, err := devhub.Start(ctx, devhub.Options{ActivityInterval: "1s",
 		Venv: venv, CHP: chp, Hubsshd: filepath.Join(bins, "hubsshd"),
-		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim", "lee"},
+		Dir: filepath.Join(dir, "hub"), Users: []string{"alice", "bob", "carol", "dave", "erin", "frank", "gwen", "hal", "ivy", "jo", "kim", "lee", "mia", "ned", "oli"},
 		ImageEnvs: map[string]devhub.ImageEnv{
 			"ivy": {Venv: imagePip},
 			// jo's as docs/hubsshd.md's init container and extraEnv set it
 			// up, with a short idle limit to see it work.
 			"jo": {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget, "HUBSSHD_IDLE_TIMEOUT": "3s"}},
+			// ned's hubsshd keeps a detached session 10 s (to see the window
+			// pass); oli's has resume off, the wire of hubsshd before it.
+			"ned": {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget, "HUBSSHD_RESUME_WINDOW": "10s"}},
+			"oli": {Venv: venv, Env: map[string]string{"PYTHONPATH": imageTarget, "HUBSSHD_RESUME_WINDOW": "0"}},
 		},
 		// A server named "broken" fails while spawning, after the hub
 		// accepted the request, as a bad image would.

@@ -170,8 +170,11 @@ func TestRPCMethods(t *testing.T) {
 		return nil
 	}
 	var v struct{ Protocol int }
-	if e := call("version", nil, &v); e != nil || v.Protocol != 1 {
+	if e := call("version", map[string]any{"protocols": []int{2}, "client": "e2e"}, &v); e != nil || v.Protocol != 2 {
 		t.Fatalf("version: %+v %v", v, e)
+	}
+	if e := call("version", map[string]any{"protocols": []int{1}, "client": "an old client"}, &v); e == nil || e.Code != -32007 || !strings.Contains(e.Message, "update an old client") {
+		t.Fatalf("version with only protocol 1: %+v, want -32007 naming the side to update", e)
 	}
 	if e := call("hubs/add", map[string]string{"url": suite.hub.URL.String(), "token": suite.hub.Token("alice")}, nil); e != nil {
 		t.Fatal(e)

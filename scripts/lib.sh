@@ -22,6 +22,15 @@ BENCH_VENV=$CACHE/venv-bench-$(sha256sum "$BENCH_REQS" | cut -c1-12)
 WEBSOCAT_VERSION=1.14.1
 WEBSOCAT=$CACHE/websocat-$WEBSOCAT_VERSION/bin/websocat
 
+# ensure_websocat builds websocat, the peers' ProxyCommand (the hub
+# benchmark's, and the e2e plain-client test's), from crates.io once.
+ensure_websocat() {
+  [ -x "$WEBSOCAT" ] && return
+  command -v cargo >/dev/null || die "cargo is needed to build websocat (the peers' ProxyCommand): install Rust"
+  say "building websocat $WEBSOCAT_VERSION from crates.io (about a minute)"
+  cargo install --quiet --locked websocat --version "$WEBSOCAT_VERSION" --root "$(dirname "$(dirname "$WEBSOCAT")")" >&2
+}
+
 # make_venv DIR REQUIREMENTS: a venv built where it lives, marked complete.
 make_venv() {
   if [ ! -f "$1/.complete" ]; then
