@@ -67,6 +67,7 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 		}
 		r.peakRSS[names[st.Name]] = float64(peak) / (1 << 20)
 	}
+	measureResume(ctx, o, e.resume, r)
 	return r, nil
 }
 

@@ -21,6 +21,9 @@ type results struct {
 	helperRSS float64                         // hubssh proxy during upload, MiB
 	peakRSS   map[string]float64              // server tree under concurrency, MiB
 	failures  map[string]map[string][]string  // metric → stack → reasons
+	// resume rows: metric → "on"/"off" → samples (resume.go)
+	resume      map[string]map[string][]float64
+	resumeOrder []string
 }
 
 // failed records a measurement that gave no result (stalled, broke).
@@ -49,7 +52,8 @@ func (r *results) ownFailures() []string {
 }
 
 func newResults() *results {
-	return &results{data: map[string]map[string][]float64{}, peakRSS: map[string]float64{}, failures: map[string]map[string][]string{}}
+	return &results{data: map[string]map[string][]float64{}, peakRSS: map[string]float64{}, failures: map[string]map[string][]string{},
+		resume: map[string]map[string][]float64{}}
 }
 
 func (r *results) add(metric, stack string, v float64) {
@@ -124,6 +128,8 @@ func (r *results) write(o *options, stdout io.Writer) error {
 	fmt.Fprintf(&b, "| server memory, %d sessions (MiB, whole tree) | %.0f | %.0f | — | %.0f | %s | |\n", o.concurrent,
 		r.peakRSS[sHubssh], r.peakRSS[sPeer], r.peakRSS[sDirect], ratio(r.peakRSS[sHubssh]/r.peakRSS[sPeer], false))
 	fmt.Fprintf(&b, "| helper memory during bulk upload (MiB) | %.1f (hubssh proxy) | | | | | |\n", r.helperRSS)
+	resumeMD, resumeJSON := r.resumeTable()
+	b.WriteString(resumeMD)
 	fmt.Fprint(stdout, b.String())
 
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
@@ -135,6 +141,7 @@ func (r *results) write(o *options, stdout io.Writer) error {
 	js, _ := json.MarshalIndent(map[string]any{
 		"rows": rows, "failures": r.failures, "hubsshd_idle_rss_mib": r.idleRSS, "helper_rss_mib": r.helperRSS, "server_peak_rss_mib": r.peakRSS,
 		"runs": o.runs, "size": o.size, "sftp_size": o.sftpSize, "rtts": o.rtts, "concurrent": o.concurrent,
+		"resume": resumeJSON,
 	}, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.out, "hub.json"), js, 0o644); err != nil {
 		return err

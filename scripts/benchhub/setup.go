@@ -28,9 +28,15 @@ type environment struct {
 	pipe   bench.Pipe
 	// pipeHTTP is the same pipe in jupyter-server-proxy's HTTP mode.
 	pipeHTTP bench.Pipe
+	// resume: hubssh with resume on and off, direct and through relays.
+	resume []resumeStack
+	relays []*relay
 }
 
 func (e *environment) close() {
+	for _, r := range e.relays {
+		r.Close()
+	}
 	if e.sshd != nil {
 		e.sshd.Stop()
 	}
@@ -79,9 +85,9 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 		`c.ServerProxy.servers["peer-sshd"] = jupyter_sshd_proxy.setup_sshd()`,
 	}, "\n")
 	e.hub, err = devhub.Start(ctx, devhub.Options{
-		Venv: o.venv, CHP: o.chp, Hubsshd: o.hubsshd, Dir: hubDir, Users: []string{"alice"},
-		ServerConfigPy: peerPy,
-		Env:            map[string]string{"JUPYTER_SSHD_PROXY_AUTHORIZED_KEYS_PATH": authKeys},
+		Venv: o.venv, CHP: o.chp, Hubsshd: o.hubsshd, Dir: hubDir, Users: []string{"alice", "bob"},
+		ServerConfigPy: peerPy, Extra: resumeOffPy,
+		Env: map[string]string{"JUPYTER_SSHD_PROXY_AUTHORIZED_KEYS_PATH": authKeys},
 	})
 	if err != nil {
 		return fail(err)
@@ -110,7 +116,7 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 	}
 	alias := prep.Alias
 	e.hubssh = bench.Stack{Name: "hubssh", Config: filepath.Join(hh, ".ssh", "config"), Host: alias, Env: hubsshEnv,
-		ServerPID: func() int { return findPID("--socket", hubDir) }}
+		ServerPID: func() int { return alicesHubsshd(hubDir) }}
 
 	// jupyter-sshd-proxy, as its users configure it: websocat with the
 	// token in a header (expanded from the environment here, so it is not
@@ -149,6 +155,9 @@ func setup(ctx context.Context, o *options) (*environment, error) {
 
 	e.pipe = bench.Pipe{URL: wsBase + "pipe/", Token: token}
 	e.pipeHTTP = bench.Pipe{URL: wsBase + "pipe-http/", Token: token}
+	if e.resume, err = setupResume(ctx, o, e); err != nil {
+		return fail(err)
+	}
 	return e, nil
 }
 
@@ -166,4 +175,17 @@ func runWith(ctx context.Context, env []string, stdin, prog string, args ...stri
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// alicesHubsshd is the hubsshd serving alice's SSH on this hub (bob's
+// serves the resume-off rows).
+func alicesHubsshd(hubDir string) int {
+	pids := bench.FindProcs(func(cmdline, environ string) bool {
+		return strings.Contains(cmdline, "hubsshd") && strings.Contains(cmdline, "--socket") &&
+			strings.Contains(environ, "JUPYTERHUB_USER=alice\x00") && strings.Contains(environ, hubDir)
+	})
+	if len(pids) == 0 {
+		return 0
+	}
+	return pids[0]
 }
