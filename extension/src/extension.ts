@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { bundledHelper, installHelper } from './binary';
 import { Commands, Opener, RemoteSSHOpener } from './commands';
 import { Helper } from './helper';
+import type { ConnectionParams } from './protocol';
 import { ensureServerForAuthority, windowAuthority } from './reopen';
+import { ensureReconnectionGrace, resumedShownFor, statusText } from './status';
 import { HubsTree, pollWhileVisible } from './tree';
 
 /** What activate returns: for the tests, and for other extensions. */
@@ -20,10 +22,37 @@ export async function activate(context: vscode.ExtensionContext): Promise<Api> {
   const log = vscode.window.createOutputChannel('hubssh', { log: true });
   context.subscriptions.push(log);
 
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
+  status.command = 'hubssh.showLog';
+  context.subscriptions.push(status);
+  let hideTimer: NodeJS.Timeout | undefined;
+  const onConnection = (p: ConnectionParams): void => {
+    log.info(`connection ${p.alias} (pid ${p.pid}): ${p.state}: ${p.message}`);
+    clearTimeout(hideTimer);
+    const shown = statusText(p);
+    if (!shown) {
+      status.hide();
+      return;
+    }
+    status.text = shown.text;
+    status.tooltip = shown.tooltip;
+    status.show();
+    if (p.state === 'resumed') {
+      hideTimer = setTimeout(() => status.hide(), resumedShownFor);
+    }
+  };
+  void ensureReconnectionGrace({
+    get: (k) => vscode.workspace.getConfiguration('remote.SSH').get(k),
+    update: (k, v, g) => vscode.workspace.getConfiguration('remote.SSH').update(k, v, g),
+  }).then(
+    (changed) => changed && log.info(changed),
+    (err) => log.warn(`remote.SSH.reconnectionGraceTime: ${err}`),
+  );
+
   let running: Promise<Helper> | undefined;
   const helper = (): Promise<Helper> => {
     if (!running) {
-      running = startHelper(context, log).catch((err) => {
+      running = startHelper(context, log, onConnection).catch((err) => {
         running = undefined;
         throw err;
       });
@@ -67,12 +96,17 @@ export function deactivate(): void {
   // Subscriptions dispose the helper.
 }
 
-async function startHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Helper> {
+async function startHelper(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  onConnection: (p: ConnectionParams) => void,
+): Promise<Helper> {
   const override = vscode.workspace.getConfiguration('hubssh').get<string>('helperPath', '').trim();
   const path = override || (await installHelper(bundledHelper(context.extensionPath), context.globalStorageUri.fsPath));
   log.info(`starting ${path} serve`);
   const client = `hubssh-vscode ${context.extension.packageJSON.version} (${vscode.env.appName})`;
   const h = await Helper.start({ path, log: (line) => log.info(line), client });
   log.info(`hubssh ${h.info.version}, protocol ${h.info.protocol}`);
+  context.subscriptions.push(h.onConnection(onConnection));
   return h;
 }

@@ -15,6 +15,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import {
   Check,
+  ConnectionParams,
   ErrorCode,
   ErrorKind,
   Hub,
@@ -187,6 +188,11 @@ export class Helper implements Disposable {
     } finally {
       sub.dispose();
     }
+  }
+
+  /** Hears of ssh connections through hubssh that are resuming (docs/resume.md). */
+  onConnection(listener: (p: ConnectionParams) => void): Disposable {
+    return this.conn.onNotification(Method.Connection, listener);
   }
 
   addHub(url: string, token: string): Promise<Hub> {

@@ -22,6 +22,8 @@ export const Method = {
   Cancel: '$/cancelRequest',
   /** notification, server → client */
   Progress: '$/progress',
+  /** notification, server → client */
+  Connection: '$/connection',
 } as const;
 
 export const ErrorCode = {
@@ -212,6 +214,27 @@ export interface CancelParams {
   id: string | number;
 }
 
+/**
+ * ConnectionParams is a $/connection notification: an ssh connection
+ * through "hubssh proxy" broke and is being resumed (docs/resume.md), or
+ * is back, or its proxy ended. Healthy connections send none.
+ */
+export interface ConnectionParams {
+  alias: string;
+  /** "alice's default server" */
+  label: string;
+  state: ConnectionState;
+  retry: number;
+  /** Since is how long ago the connection broke, in seconds. */
+  since: number;
+  message: string;
+  /** PID is the proxy's process: one alias may have several. */
+  pid: number;
+}
+
+/** ConnectionState is where a resuming connection stands. */
+export type ConnectionState = 'resuming' | 'resumed' | 'gone';
+
 /** ProgressParams is a $/progress notification. */
 export interface ProgressParams {
   token: string | number;
@@ -250,5 +273,6 @@ export interface Requests {
 /** Every notification: its params. */
 export interface Notifications {
   '$/cancelRequest': CancelParams;
+  '$/connection': ConnectionParams;
   '$/progress': ProgressParams;
 }

@@ -82,6 +82,19 @@ describe('Helper', function () {
     });
   });
 
+  it('hands $/connection notifications to its listener', async () => {
+    const h = await start('ok');
+    try {
+      const seen: string[] = [];
+      h.onConnection((p) => seen.push(`${p.alias} ${p.state} ${p.retry}`));
+      await h.diagnose();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepStrictEqual(seen, ['hub-alice resuming 1']);
+    } finally {
+      h.dispose();
+    }
+  });
+
   it('reports a helper that exits at once, and one that does not exist', async () => {
     const lines: string[] = [];
     await assert.rejects(start('crash', lines), /did not start/);

@@ -73,6 +73,7 @@ func newService(env Env, stderr io.Writer) (*core.Service, error) {
 		Notice:     func(s string) { fmt.Fprintln(stderr, "hubssh:", s) },
 		Getenv:     env,
 		RuntimeDir: store.RuntimeDir(env),
+		StatusDir:  filepath.Join(dir, "status"),
 	}, nil
 }
 

@@ -40,6 +40,9 @@ type Service struct {
 	// RuntimeDir keeps CI mode's minted tokens between processes in memory
 	// (store.RuntimeDir); "" keeps them in this process only.
 	RuntimeDir string
+	// StatusDir holds the state of proxies that are resuming (status.go);
+	// "" records none.
+	StatusDir string
 	// OutageRetry is how long a hub that stops answering (its proxy
 	// restarting, say) is retried before hubssh gives up; 0 means 30 s.
 	OutageRetry time.Duration

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -70,7 +71,12 @@ func (s *Service) Proxy(ctx context.Context, pt ProxyTarget, in io.Reader, out i
 		}
 		return s.redial(pctx, dctx, t)
 	}
-	stream, resumable, err := resume.Connect(pctx, dial, resume.ClientOptions{Status: s.resumeStatus(t)})
+	alias := pt.Alias
+	if alias == "" {
+		alias = Alias(t.hub, t.user, t.server)
+	}
+	defer s.clearStatus(alias)
+	stream, resumable, err := resume.Connect(pctx, dial, resume.ClientOptions{Status: s.resumeStatus(t, alias)})
 	if err != nil {
 		c.CloseNow()
 		if ctx.Err() != nil {
@@ -121,16 +127,25 @@ func (s *Service) redial(ctx, dctx context.Context, t *target) (net.Conn, error)
 // when it is back; a resume at the first attempt is the one line that it
 // is back. Retries are reported at 1, 2, 4, 8, … so that a long sleep
 // leaves a handful of lines, not hundreds.
-func (s *Service) resumeStatus(t *target) func(resume.Status) {
+func (s *Service) resumeStatus(t *target, alias string) func(resume.Status) {
 	return func(st resume.Status) {
+		cs := ConnectionStatus{Alias: alias, Label: t.label(), State: "resuming", Retry: st.Retry, Since: st.Since.Seconds()}
 		switch {
 		case st.Resumed:
-			s.notice("connection to %s resumed after %.1f s (it broke: %v)", t.label(), st.Since.Seconds(), rootCause(st.Cause))
+			cs.State = "resumed"
+			cs.Message = fmt.Sprintf("connection to %s resumed after %.1f s (it broke: %v)", t.label(), st.Since.Seconds(), rootCause(st.Cause))
+			s.notice("%s", cs.Message)
 		case st.Retry == 0:
-			s.notice("connection to %s lost (%v); resuming", t.label(), rootCause(st.Cause))
-		case st.Retry&(st.Retry-1) == 0:
-			s.notice("connection to %s lost; resuming (retry %d, %.0f s): %v", t.label(), st.Retry, st.Since.Seconds(), rootCause(st.Cause))
+			cs.Message = fmt.Sprintf("connection to %s lost (%v); resuming", t.label(), rootCause(st.Cause))
+			s.notice("%s", cs.Message)
+		default:
+			cs.Message = fmt.Sprintf("connection to %s lost; resuming (retry %d, %.0f s): %v", t.label(), st.Retry, st.Since.Seconds(), rootCause(st.Cause))
+			if st.Retry&(st.Retry-1) == 0 {
+				s.notice("%s", cs.Message)
+			}
 		}
+		// The editor hears of every retry; stderr only of some.
+		s.writeStatus(cs)
 	}
 }
 

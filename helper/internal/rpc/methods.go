@@ -54,8 +54,9 @@ func routes() []route {
 // notifications lists every notification and its params.
 func notifications() map[string]reflect.Type {
 	return map[string]reflect.Type{
-		MethodCancel:   reflect.TypeFor[CancelParams](),
-		MethodProgress: reflect.TypeFor[ProgressParams](),
+		MethodCancel:     reflect.TypeFor[CancelParams](),
+		MethodProgress:   reflect.TypeFor[ProgressParams](),
+		MethodConnection: reflect.TypeFor[ConnectionParams](),
 	}
 }
 

@@ -24,6 +24,7 @@ const (
 	MethodDiagnose       = "diagnose"
 	MethodCancel         = "$/cancelRequest" // notification
 	MethodProgress       = "$/progress"      // notification, server → client
+	MethodConnection     = "$/connection"    // notification, server → client
 )
 
 // Error codes: one per ErrorKind in the range JSON-RPC leaves to servers,
@@ -243,4 +244,30 @@ type ProgressValue struct {
 // CancelParams is $/cancelRequest.
 type CancelParams struct {
 	ID any `json:"id" ts:"string | number"`
+}
+
+// ConnectionState is where a resuming connection stands.
+type ConnectionState string
+
+const (
+	ConnResuming ConnectionState = "resuming"
+	ConnResumed  ConnectionState = "resumed"
+	// ConnGone: the proxy that was resuming ended (resumed nothing, or
+	// ssh was closed).
+	ConnGone ConnectionState = "gone"
+)
+
+// ConnectionParams is a $/connection notification: an ssh connection
+// through "hubssh proxy" broke and is being resumed (docs/resume.md), or
+// is back, or its proxy ended. Healthy connections send none.
+type ConnectionParams struct {
+	Alias string          `json:"alias"`
+	Label string          `json:"label"` // "alice's default server"
+	State ConnectionState `json:"state"`
+	Retry int             `json:"retry"`
+	// Since is how long ago the connection broke, in seconds.
+	Since   float64 `json:"since"`
+	Message string  `json:"message"`
+	// PID is the proxy's process: one alias may have several.
+	PID int `json:"pid"`
 }

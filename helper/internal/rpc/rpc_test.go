@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -41,9 +42,10 @@ func fakeHub(t *testing.T, finish bool) *fakehub.Hub {
 }
 
 type client struct {
-	conn *jsonrpc2.Conn
-	mu   sync.Mutex
-	prog []ProgressParams
+	conn     *jsonrpc2.Conn
+	mu       sync.Mutex
+	prog     []ProgressParams
+	onNotify func(*jsonrpc2.Request)
 }
 
 func (c *client) Handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) {
@@ -54,9 +56,16 @@ func (c *client) Handle(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Reque
 		c.prog = append(c.prog, p)
 		c.mu.Unlock()
 	}
+	if c.onNotify != nil {
+		c.onNotify(req)
+	}
 }
 
-func start(t *testing.T) *client {
+func start(t *testing.T) *client { return startWith(t, nil, nil) }
+
+// startWith serves a Service on a temp dir, changed by configure, to a
+// client that hands every notification to onNotify.
+func startWith(t *testing.T, configure func(*core.Service), onNotify func(*jsonrpc2.Request)) *client {
 	t.Helper()
 	dir := t.TempDir()
 	svc := &core.Service{
@@ -65,11 +74,14 @@ func start(t *testing.T) *client {
 		SSH:     sshconfig.Files{User: dir + "/ssh_config", Legacy: dir + "/managed"},
 		Hubssh:  "/usr/bin/hubssh",
 	}
+	if configure != nil {
+		configure(svc)
+	}
 	a, b := net.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { Serve(ctx, svc, b); close(done) }()
-	c := &client{}
+	c := &client{onNotify: onNotify}
 	c.conn = jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(a, jsonrpc2.VSCodeObjectCodec{}), c)
 	t.Cleanup(func() { c.conn.Close(); cancel(); <-done })
 	return c
@@ -239,5 +251,59 @@ func TestWireGolden(t *testing.T) {
 	}
 	if string(want) != string(got)+"\n" {
 		t.Errorf("wire JSON changed (go test -run TestWireGolden -update if meant):\n%s", got)
+	}
+}
+
+// TestConnectionNotifications: a proxy that is resuming leaves its state
+// in the status directory; the editor hears of it, of each change, and of
+// the proxy's end.
+func TestConnectionNotifications(t *testing.T) {
+	dir := t.TempDir()
+	got := make(chan ConnectionParams, 8)
+	c := startWith(t, func(svc *core.Service) { svc.StatusDir = dir }, func(req *jsonrpc2.Request) {
+		if req.Method == MethodConnection && req.Params != nil {
+			var p ConnectionParams
+			json.Unmarshal(*req.Params, &p)
+			got <- p
+		}
+	})
+	_ = c // the notifications arrive through onNotify
+	write := func(st core.ConnectionStatus) string {
+		b, _ := json.Marshal(st)
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.json", st.Alias, st.PID))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	next := func(want ConnectionState) ConnectionParams {
+		t.Helper()
+		select {
+		case p := <-got:
+			if p.State != want {
+				t.Fatalf("notification %+v, want state %q", p, want)
+			}
+			return p
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q notification within 5 s", want)
+		}
+		return ConnectionParams{}
+	}
+	st := core.ConnectionStatus{Alias: "hub-alice", Label: "alice's default server", State: "resuming", Retry: 2, Since: 3, Message: "resuming", Time: time.Now(), PID: 4242}
+	path := write(st)
+	if p := next(ConnResuming); p.Alias != "hub-alice" || p.Retry != 2 || p.PID != 4242 {
+		t.Errorf("resuming: %+v", p)
+	}
+	st.State, st.Time = "resumed", time.Now().Add(time.Second)
+	write(st)
+	next(ConnResumed)
+	os.Remove(path)
+	next(ConnGone)
+	// A file a crashed proxy left long ago is not news.
+	write(core.ConnectionStatus{Alias: "old", State: "resuming", Time: time.Now().Add(-time.Hour), PID: 1})
+	select {
+	case p := <-got:
+		t.Errorf("a stale status was sent: %+v", p)
+	case <-time.After(2500 * time.Millisecond):
 	}
 }

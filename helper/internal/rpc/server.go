@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
@@ -29,11 +30,19 @@ func Serve(ctx context.Context, svc *core.Service, rw io.ReadWriteCloser) error 
 	s := &session{svc: svc, cancels: map[string]context.CancelFunc{}}
 	h := jsonrpc2.HandlerWithError(s.handle)
 	conn := jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(rw, jsonrpc2.VSCodeObjectCodec{}), jsonrpc2.AsyncHandler(h.SuppressErrClosed()))
+	wctx, stop := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watchConnections(wctx, conn, time.Second)
+	}()
 	select {
 	case <-conn.DisconnectNotify():
 	case <-ctx.Done():
 		conn.Close()
 	}
+	stop()
+	<-watched
 	return nil
 }
 
