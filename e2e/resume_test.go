@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -201,7 +200,7 @@ func getThrough(port int) error {
 func TestResumeShellAndForwardAcrossProxyKill(t *testing.T) {
 	c := newClient(t, "mia", "")
 	remote := jupyterPort(t, c)
-	local := freePort(t)
+	local := testutil.FreePort(t)
 	s := c.start(t, "-tt", "-L", fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", local, remote), c.alias)
 	io.WriteString(s.in, "echo PID=$$\n")
 	before := s.expect(t, pidLine, 30*time.Second)[1]
@@ -427,15 +426,6 @@ func vmRSS(t *testing.T, pid int) int {
 	return kb
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 func retry(d time.Duration, f func() error) error {
 	deadline := time.Now().Add(d)
