@@ -426,7 +426,6 @@ func vmRSS(t *testing.T, pid int) int {
 	return kb
 }
 
-
 func retry(d time.Duration, f func() error) error {
 	deadline := time.Now().Add(d)
 	for {
