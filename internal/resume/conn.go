@@ -39,7 +39,7 @@ func (c *Conn) Attached() bool {
 func (c *Conn) Buffered() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out) + len(c.in)
+	return c.out.n + c.inLen
 }
 
 // peeked is a transport whose first bytes went through a bufio.Reader

@@ -56,13 +56,15 @@ type session struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 
-	out      []byte // sent or to send, not yet acknowledged
+	out      ring   // sent or to send, not yet acknowledged
 	outStart uint64 // position of out[0] (past the FIN once that is acknowledged)
 	dataEnd  uint64 // position after the last byte written
 	sent     uint64 // position the current attachment has sent up to
 	finOut   bool   // CloseWrite: a FIN follows out
 
-	in       []byte // received, not yet read
+	in       []inChunk // received, not yet read: the frames' own buffers
+	inLen    int
+	frames   frames
 	received uint64 // positions received, a FIN included
 	consumed uint64 // positions the application has read (the ack)
 	acked    uint64 // consumed, as last told to the peer
@@ -112,7 +114,7 @@ func (s *session) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	n := 0
 	for len(p) > 0 {
-		for s.err == nil && !s.finOut && len(s.out) >= s.opts.Buffer {
+		for s.err == nil && !s.finOut && s.out.n >= s.opts.Buffer {
 			s.cond.Wait()
 		}
 		switch {
@@ -121,8 +123,7 @@ func (s *session) Write(p []byte) (int, error) {
 		case s.finOut:
 			return n, net.ErrClosed
 		}
-		k := min(len(p), s.opts.Buffer-len(s.out))
-		s.out = append(s.out, p[:k]...)
+		k := s.out.write(p, s.opts.Buffer)
 		s.dataEnd += uint64(k)
 		p, n = p[k:], n+k
 		s.kick()
@@ -134,16 +135,23 @@ func (s *session) Write(p []byte) (int, error) {
 func (s *session) Read(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.in) == 0 && !s.finIn && s.err == nil && !s.closed && !s.pastDeadline() {
+	for s.inLen == 0 && !s.finIn && s.err == nil && !s.closed && !s.pastDeadline() {
 		s.cond.Wait()
 	}
 	switch {
-	case len(s.in) > 0:
-		n := copy(p, s.in)
-		s.in = s.in[n:]
-		if len(s.in) == 0 {
-			s.in = nil
+	case s.inLen > 0:
+		n := 0
+		for n < len(p) && len(s.in) > 0 {
+			ch := &s.in[0]
+			c := copy(p[n:], ch.b[ch.off:])
+			n += c
+			if ch.off += c; ch.off == len(ch.b) {
+				s.frames.put(ch.b)
+				s.in[0] = inChunk{}
+				s.in = s.in[1:]
+			}
 		}
+		s.inLen -= n
 		s.consume(uint64(n))
 		return n, nil
 	case s.closed:
@@ -191,7 +199,7 @@ func (s *session) CloseWrite() error {
 func (s *session) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	s.in = nil
+	s.in, s.inLen = nil, 0
 	s.consume(s.received - s.consumed)
 	s.mu.Unlock()
 	return s.CloseWrite()
@@ -322,13 +330,7 @@ func (s *session) release(ack uint64) {
 	if ack <= s.outStart {
 		return
 	}
-	n := min(ack-s.outStart, uint64(len(s.out)))
-	s.out = s.out[n:]
-	if len(s.out) == 0 {
-		s.out = nil
-	} else if cap(s.out) > 2*len(s.out)+maxFrame {
-		s.out = append([]byte(nil), s.out...) // give back what the acked front held
-	}
+	s.out.drop(int(min(ack-s.outStart, uint64(s.out.n))))
 	s.outStart = ack
 	if s.sent < ack {
 		s.sent = ack
@@ -401,21 +403,25 @@ func (s *session) readLoop(t net.Conn, g uint64) {
 		}
 		s.release(ack)
 		s.mu.Unlock()
-		buf := make([]byte, n)
+		buf := s.frames.get(n)
 		if _, err := io.ReadFull(br, buf); err != nil {
+			s.frames.put(buf)
 			s.lost(g, err)
 			return
 		}
 		s.mu.Lock()
 		if s.gen != g {
 			s.mu.Unlock()
+			s.frames.put(buf)
 			return
 		}
 		s.received += uint64(n)
-		if s.closed {
+		if s.closed || n == 0 {
 			s.consumed += uint64(n) // read by nobody: acknowledged at once
+			s.frames.put(buf)
 		} else {
-			s.in = append(s.in, buf...)
+			s.in = append(s.in, inChunk{b: buf})
+			s.inLen += n
 		}
 		if fin && !s.finIn {
 			s.finIn = true
@@ -455,25 +461,26 @@ func (s *session) writeLoop(t net.Conn, g uint64, stop <-chan struct{}) {
 				return
 			}
 			dataEnd := s.dataEnd
-			var data []byte
+			n := 0
 			if s.sent < dataEnd {
-				off := s.sent - s.outStart
-				data = s.out[off:min(uint64(len(s.out)), off+maxFrame)]
+				n = int(min(dataEnd-s.sent, maxFrame))
 			}
 			// The FIN rides on the frame that carries the last byte.
-			finPending := s.finOut && s.sent+uint64(len(data)) == dataEnd
-			if len(data) == 0 && !finPending && s.consumed == s.acked && !beat {
+			finPending := s.finOut && s.sent+uint64(n) == dataEnd
+			if n == 0 && !finPending && s.consumed == s.acked && !beat {
 				s.mu.Unlock()
 				break
 			}
 			frame = binary.AppendUvarint(frame[:0], s.consumed)
-			hdr := uint64(len(data)) << 1
+			hdr := uint64(n) << 1
 			if finPending {
 				hdr |= 1
 			}
 			frame = binary.AppendUvarint(frame, hdr)
-			frame = append(frame, data...)
-			s.sent += uint64(len(data))
+			h := len(frame)
+			frame = frame[:h+n]
+			s.out.copyAt(int(s.sent-s.outStart), frame[h:])
+			s.sent += uint64(n)
 			if finPending {
 				s.sent++
 			}

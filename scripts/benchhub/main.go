@@ -22,7 +22,7 @@ type options struct {
 	venv, chp, hubsshd, hubssh, devhub, websocat, sshd, out string
 	runs, rtts, concurrent                                  int
 	size, sftpSize                                          int64
-	smoke                                                   bool
+	smoke, resumeOnly                                       bool
 }
 
 func main() {
@@ -52,6 +52,7 @@ func parse(args []string) (*options, error) {
 	fs.Int64Var(&o.size, "size", 1<<30, "bytes through exec cat, each way")
 	fs.Int64Var(&o.sftpSize, "sftp-size", 512<<20, "bytes per sftp put and get")
 	fs.BoolVar(&o.smoke, "smoke", false, "tiny sizes, one run: proves the benchmark works")
+	fs.BoolVar(&o.resumeOnly, "resume-only", false, "only the resume on/off rows (minutes, not a quarter hour)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ func measure(ctx context.Context, o *options, e *environment) (*results, error) 
 	srcSum, _ := bench.FileSHA256(src)
 	ssh := []bench.Stack{e.hubssh, e.peer, e.direct}
 	names := map[string]string{e.hubssh.Name: sHubssh, e.peer.Name: sPeer, e.direct.Name: sDirect}
+	if o.resumeOnly {
+		measureResume(ctx, o, e.resume, r)
+		return r, nil
+	}
 
 	for run := 0; run < o.runs; run++ {
 		for _, st := range ssh {
