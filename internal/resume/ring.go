@@ -61,19 +61,19 @@ func (r *ring) drop(n int) {
 
 func max2(a, b, c int) int { return max(a, b, c) }
 
-// frames reuses a session's frame buffers: a bulk transfer would
-// otherwise allocate a quarter MiB per frame for the collector to free.
+// frames reuses a session's receive buffers (pieces of frames): a bulk
+// transfer would otherwise allocate one per piece for the collector.
 type frames struct{ pool sync.Pool }
 
 func (f *frames) get(n int) []byte {
 	if b, ok := f.pool.Get().(*[]byte); ok {
 		return (*b)[:n]
 	}
-	return make([]byte, n, maxFrame)
+	return make([]byte, n, pieceSize)
 }
 
 func (f *frames) put(b []byte) {
-	if cap(b) == maxFrame {
+	if cap(b) == pieceSize {
 		b = b[:0]
 		f.pool.Put(&b)
 	}

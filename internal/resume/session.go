@@ -28,6 +28,7 @@ const (
 	defaultBuffer    = 8 << 20
 	defaultHeartbeat = 10 * time.Second
 	maxFrame         = 256 << 10 // under jupyter-server-proxy's 10 MiB message limit
+	pieceSize        = 64 << 10  // a frame's data is handed on in pieces this big
 )
 
 func (o Options) withDefaults() Options {
@@ -403,25 +404,37 @@ func (s *session) readLoop(t net.Conn, g uint64) {
 		}
 		s.release(ack)
 		s.mu.Unlock()
-		buf := s.frames.get(n)
-		if _, err := io.ReadFull(br, buf); err != nil {
-			s.frames.put(buf)
-			s.lost(g, err)
-			return
-		}
-		s.mu.Lock()
-		if s.gen != g {
-			s.mu.Unlock()
-			s.frames.put(buf)
-			return
-		}
-		s.received += uint64(n)
-		if s.closed || n == 0 {
-			s.consumed += uint64(n) // read by nobody: acknowledged at once
-			s.frames.put(buf)
-		} else {
-			s.in = append(s.in, inChunk{b: buf})
-			s.inLen += n
+		// The data is handed on as it arrives, not once the frame is
+		// whole: a quarter-MiB frame held back delays SSH's window
+		// adjusts behind it (download at +20 ms RTT: 0.85 of resume off).
+		for left := n; left > 0 || n == 0; {
+			buf := s.frames.get(min(left, pieceSize))
+			if _, err := io.ReadFull(br, buf); err != nil {
+				s.frames.put(buf)
+				s.lost(g, err)
+				return
+			}
+			s.mu.Lock()
+			if s.gen != g {
+				s.mu.Unlock()
+				s.frames.put(buf)
+				return
+			}
+			s.received += uint64(len(buf))
+			if s.closed || len(buf) == 0 {
+				s.consumed += uint64(len(buf)) // read by nobody: acknowledged at once
+				s.frames.put(buf)
+			} else {
+				s.in = append(s.in, inChunk{b: buf})
+				s.inLen += len(buf)
+			}
+			left -= len(buf)
+			if left > 0 {
+				s.cond.Broadcast()
+				s.mu.Unlock()
+				continue
+			}
+			break
 		}
 		if fin && !s.finIn {
 			s.finIn = true
