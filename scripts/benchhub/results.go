@@ -129,6 +129,12 @@ func (r *results) write(o *options, stdout io.Writer) error {
 		r.peakRSS[sHubssh], r.peakRSS[sPeer], r.peakRSS[sDirect], ratio(r.peakRSS[sHubssh]/r.peakRSS[sPeer], false))
 	fmt.Fprintf(&b, "| helper memory during bulk upload (MiB) | %.1f (hubssh proxy) | | | | | |\n", r.helperRSS)
 	resumeMD, resumeJSON := r.resumeTable()
+	if o.resumeOnly {
+		// Only these rows were measured: the main table would be empty.
+		b.Reset()
+		fmt.Fprintf(&b, "# hubssh with resume on and off, one hub, one run\n\n%s, %s/%s, %d CPUs, %s; OpenSSH client; %d run(s).\n",
+			time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), host, o.runs)
+	}
 	b.WriteString(resumeMD)
 	fmt.Fprint(stdout, b.String())
 
