@@ -18,6 +18,12 @@ const cpuProfileEnv = "HUBSSHD_CPUPROFILE"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Caught, not ignored: a signal ignored here stays ignored in every
+	// session's command (exec keeps SIG_IGN), and a shell that ignores
+	// SIGHUP outlives the pty hubsshd closes when its session ends. Started
+	// under nohup, hubsshd would otherwise hand that on. hubsshd itself
+	// has no use for SIGHUP.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
 	endProfile, err := profile.Start(cpuProfileEnv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hubsshd:", err)
