@@ -28,6 +28,9 @@ func (p *Permanent) Unwrap() error { return p.Err }
 // Lost (Retry 0, once the first attempt failed), a Lost per failed retry,
 // then a Resumed; one that cannot is neither, just the stream's error.
 type Status struct {
+	// Started: the transport just broke and the first attempt begins (no
+	// line for the user yet: most resumes take one attempt).
+	Started bool
 	Lost    bool          // resuming, and not done yet
 	Resumed bool          // a new transport carries the stream again
 	Retry   int           // attempts that failed so far
@@ -141,6 +144,7 @@ func (c *client) reconnect(cause error) {
 		return
 	}
 	start := time.Now()
+	c.status(Status{Started: true, Cause: cause})
 	wait := 250 * time.Millisecond
 	for retry := 0; ; retry++ {
 		if time.Since(start) > c.window+c.opts.Grace {

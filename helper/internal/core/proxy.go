@@ -131,6 +131,8 @@ func (s *Service) resumeStatus(t *target, alias string) func(resume.Status) {
 	return func(st resume.Status) {
 		cs := ConnectionStatus{Alias: alias, Label: t.label(), State: "resuming", Retry: st.Retry, Since: st.Since.Seconds()}
 		switch {
+		case st.Started:
+			cs.Message = fmt.Sprintf("connection to %s broke (%v); resuming", t.label(), rootCause(st.Cause))
 		case st.Resumed:
 			cs.State = "resumed"
 			cs.Message = fmt.Sprintf("connection to %s resumed after %.1f s (it broke: %v)", t.label(), st.Since.Seconds(), rootCause(st.Cause))
@@ -144,7 +146,7 @@ func (s *Service) resumeStatus(t *target, alias string) func(resume.Status) {
 				s.notice("%s", cs.Message)
 			}
 		}
-		// The editor hears of every retry; stderr only of some.
+		// The editor hears of every step; stderr only of some.
 		s.writeStatus(cs)
 	}
 }

@@ -23,6 +23,10 @@ func TestResumeStatus(t *testing.T) {
 	tg := &target{hub: base.String(), api: hubapi.NewClient(base, "t", nil), user: "alice"}
 	report := s.resumeStatus(tg, "hub-alice")
 	cause := errors.New("connection reset by peer")
+	report(resume.Status{Started: true, Cause: cause})
+	if st := s.Statuses(); len(st) != 1 || st[0].State != "resuming" || len(notices) != 0 {
+		t.Fatalf("at once the editor sees %+v and stderr %q; want resuming, and no line yet", st, notices)
+	}
 	report(resume.Status{Lost: true, Cause: cause})
 	for r := 1; r <= 5; r++ {
 		report(resume.Status{Lost: true, Retry: r, Since: time.Duration(r) * time.Second, Cause: cause})
