@@ -13,14 +13,14 @@ type ring struct {
 	n    int // bytes held
 }
 
-// write appends what fits under max bytes held and returns how much.
-func (r *ring) write(p []byte, max int) int {
-	k := min(len(p), max-r.n)
+// write appends what fits under limit bytes held and returns how much.
+func (r *ring) write(p []byte, limit int) int {
+	k := min(len(p), limit-r.n)
 	if k <= 0 {
 		return 0
 	}
 	if r.n+k > len(r.buf) {
-		r.grow(min(max, max2(2*len(r.buf), r.n+k, 64<<10)))
+		r.grow(min(limit, max(2*len(r.buf), r.n+k, 64<<10)))
 	}
 	tail := (r.head + r.n) % len(r.buf)
 	c := copy(r.buf[tail:], p[:k])
@@ -58,8 +58,6 @@ func (r *ring) drop(n int) {
 	}
 	r.head = (r.head + n) % len(r.buf)
 }
-
-func max2(a, b, c int) int { return max(a, b, c) }
 
 // frames reuses a session's receive buffers (pieces of frames): a bulk
 // transfer would otherwise allocate one per piece for the collector.
